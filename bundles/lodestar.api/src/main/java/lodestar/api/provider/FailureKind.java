@@ -1,0 +1,42 @@
+package lodestar.api.provider;
+
+/** Why a provider call failed; drives retry, fallback and cooldown decisions. */
+public enum FailureKind {
+    /** 429 for request or token rate: retry later, honouring {@code Retry-After}. */
+    RATE_LIMITED(true),
+    /** 429 for exhausted quota or billing: not worth retrying on this provider. */
+    QUOTA_EXHAUSTED(false),
+    /** 500 and other 5xx except 503: retryable. */
+    SERVER_ERROR(true),
+    /** 503 or 529: the upstream is overloaded; retryable. */
+    OVERLOADED(true),
+    /** Connect, first-byte or total deadline passed; retryable. */
+    TIMEOUT(true),
+    /** Connection refused, reset or closed; retryable. */
+    CONNECTION(true),
+    /** 401 or 403: the key is wrong or lacks permission; not retryable. */
+    AUTHENTICATION(false),
+    /** 400 or 422: the request itself is wrong; neither retried nor failed over. */
+    BAD_REQUEST(false),
+    /** 404: the upstream does not know the model; try another candidate. */
+    NOT_FOUND(false),
+    /** The upstream answered something Lodestar cannot parse; retryable once. */
+    PROTOCOL(true),
+    /** The call was cancelled by Lodestar (client gone, shutdown). */
+    CANCELLED(false);
+
+    private final boolean retryable;
+
+    FailureKind(final boolean retryable) {
+        this.retryable = retryable;
+    }
+
+    /**
+     * Whether the same provider may be asked again.
+     *
+     * @return {@code true} for transient failures
+     */
+    public boolean isRetryable() {
+        return retryable;
+    }
+}
