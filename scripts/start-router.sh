@@ -11,7 +11,7 @@
 #   LODESTAR_DEPLOY_DIR  hot-deploy folder, watched   (default <project>/deploy)
 #   LODESTAR_DATA_DIR    data folder (H2, shell token, framework cache) (default ~/.lodestar)
 #   LODESTAR_JAR         run this JAR instead of runtime/target/lodestar.jar (no build)
-#   JAVA_OPTS            extra JVM options
+#   JAVA_OPTS            JVM options; replaces the defaults (-Xms32m -Xmx512m -XX:+UseSerialGC ...)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,7 +22,7 @@ needs_build() {
   [ "${1:-}" = "--rebuild" ] && return 0
   [ -f "$jar" ] || return 0
   # any source, pom or run descriptor newer than the JAR
-  [ -n "$(find "$root/pom.xml" "$root/bundles" "$root/bndrun" \
+  [ -n "$(find "$root/pom.xml" "$root/runtime/pom.xml" "$root/bundles" "$root/bndrun" \
       \( -path '*/target' -o -path '*/generated' -o -path '*/bin' \) -prune -o \
       -type f -newer "$jar" -print -quit)" ]
 }
@@ -44,6 +44,12 @@ chmod 700 "$data_dir" 2>/dev/null || true
 mkdir -p "$data_dir/tmp"
 
 case "$port" in ''|*[!0-9]*) echo "start-router: LODESTAR_PORT must be a number, not '$port'" >&2; exit 2;; esac
+probe=$bind
+case "$bind" in 0.0.0.0|::|'') probe=127.0.0.1 ;; esac
+if (exec 3<>"/dev/tcp/$probe/$port") 2>/dev/null; then
+  echo "start-router: $probe:$port is already in use (another Lodestar?); set LODESTAR_PORT" >&2
+  exit 1
+fi
 
 # Interactive Gogo console only when attached to a terminal; otherwise a quiet non-interactive one
 # that does not stop the framework at end of input (CI, nohup, systemd).

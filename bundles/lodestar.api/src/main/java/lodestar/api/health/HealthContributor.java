@@ -7,8 +7,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  * A whiteboard service contributing health checks. Any bundle can register one; its checks
  * appear in the health report while the service is registered.
  *
- * <p>{@link #check()} may be slow (it runs on the health scheduler with a timeout) but must not
- * call a paid model.
+ * <p>{@link #check()} runs off the request path with a time limit (today: on each
+ * {@code /health} request, 2 s); it may do I/O but must not call a paid model.
  */
 @ConsumerType
 public interface HealthContributor {

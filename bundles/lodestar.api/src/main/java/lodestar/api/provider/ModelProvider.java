@@ -23,8 +23,8 @@ public interface ModelProvider {
     String PROVIDER_ID = "lodestar.provider.id";
 
     /**
-     * A stable id, unique among providers: the factory configuration name, e.g.
-     * {@code openai-prod}.
+     * A stable id, unique among providers, from the provider's configuration (for
+     * {@code config/lodestar.provider.openai-prod.cfg} typically {@code openai-prod}).
      *
      * @return the provider id
      */

@@ -6,10 +6,11 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The folders and address of this instance. Each value comes from a framework or system
- * property ({@code lodestar.config.dir}, ...), set by the launcher from the {@code LODESTAR_*}
- * environment variables; failing that from the environment variable itself; failing that from
- * the documented default.
+ * The folders and address of this instance, as the running framework sees them: the folders from
+ * {@code lodestar.config.dir} / {@code lodestar.deploy.dir} (set by {@code start-router.sh} from
+ * the {@code LODESTAR_*} variables), else from the folders FileInstall actually watches
+ * ({@code felix.fileinstall.dir}, config first); the address from the Felix HTTP properties.
+ * Only the data folder falls back to {@code LODESTAR_DATA_DIR}, then {@code ~/.lodestar}.
  *
  * @param configDir the ConfigAdmin files folder ({@code LODESTAR_CONFIG_DIR})
  * @param deployDir the hot-deploy folder ({@code LODESTAR_DEPLOY_DIR})
@@ -32,16 +33,17 @@ record LodestarEnvironment(Path configDir, Path deployDir, Path dataDir, String 
     static LodestarEnvironment read(final Function<String, String> property,
             final Map<String, String> env) {
         final String home = System.getProperty("user.home", ".");
-        final Path config = path(value(property, env, "lodestar.config.dir",
-                "LODESTAR_CONFIG_DIR", "config"));
-        final Path deploy = path(value(property, env, "lodestar.deploy.dir",
-                "LODESTAR_DEPLOY_DIR", "deploy"));
+        final String[] watched = String.valueOf(property.apply("felix.fileinstall.dir"))
+                .split(",");
+        final Path config = path(value(property, "lodestar.config.dir",
+                watched.length > 0 && !"null".equals(watched[0]) ? watched[0].trim() : "config"));
+        final Path deploy = path(value(property, "lodestar.deploy.dir",
+                watched.length > 1 ? watched[1].trim() : "deploy"));
         final Path data = path(value(property, env, "lodestar.data.dir", "LODESTAR_DATA_DIR",
                 Paths.get(home, ".lodestar").toString()));
-        final String bind = value(property, env, "org.apache.felix.http.host", "LODESTAR_BIND",
-                DEFAULT_BIND);
-        final String portText = value(property, env, "org.osgi.service.http.port",
-                "LODESTAR_PORT", Integer.toString(DEFAULT_PORT));
+        final String bind = value(property, "org.apache.felix.http.host", DEFAULT_BIND);
+        final String portText = value(property, "org.osgi.service.http.port",
+                Integer.toString(DEFAULT_PORT));
         int port;
         try {
             port = Integer.parseInt(portText.trim());
@@ -49,6 +51,12 @@ record LodestarEnvironment(Path configDir, Path deployDir, Path dataDir, String 
             port = DEFAULT_PORT;
         }
         return new LodestarEnvironment(config, deploy, data, bind, port);
+    }
+
+    private static String value(final Function<String, String> property, final String key,
+            final String fallback) {
+        final String fromProperty = property.apply(key);
+        return fromProperty == null || fromProperty.isBlank() ? fallback : fromProperty;
     }
 
     private static String value(final Function<String, String> property,

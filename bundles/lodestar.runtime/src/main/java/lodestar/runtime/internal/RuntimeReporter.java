@@ -306,8 +306,13 @@ public final class RuntimeReporter {
             json.put("startedAt", startedAt.toString());
             json.put("uptimeSeconds", uptime.toSeconds());
             json.put("bundles", bundles);
-            json.put("modules", modules.stream().map(m -> Map.of("name", m.name(),
-                    "enabled", m.enabled(), "status", m.status())).toList());
+            json.put("modules", modules.stream().map(m -> {
+                final Map<String, Object> module = new java.util.LinkedHashMap<>();
+                module.put("name", m.name());
+                module.put("enabled", m.enabled());
+                module.put("status", m.status());
+                return module;
+            }).toList());
             json.put("checks", checks.stream().map(c -> {
                 final Map<String, Object> check = new java.util.LinkedHashMap<>();
                 check.put("name", c.name());
