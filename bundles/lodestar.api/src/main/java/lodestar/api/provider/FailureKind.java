@@ -32,6 +32,28 @@ public enum FailureKind {
     }
 
     /**
+     * Classifies an upstream HTTP error.
+     *
+     * @param status the HTTP status
+     * @param errorText the error body or its code/type (may be {@code null}); a 429 whose text
+     *     mentions quota, billing or credit is {@link #QUOTA_EXHAUSTED}
+     * @return the kind
+     */
+    public static FailureKind ofHttpStatus(final int status, final String errorText) {
+        final String text = errorText == null ? "" : errorText.toLowerCase(java.util.Locale.ROOT);
+        return switch (status) {
+            case 400, 413, 422 -> BAD_REQUEST;
+            case 401, 403 -> AUTHENTICATION;
+            case 404 -> NOT_FOUND;
+            case 408 -> TIMEOUT;
+            case 429 -> text.contains("quota") || text.contains("billing")
+                    || text.contains("credit") ? QUOTA_EXHAUSTED : RATE_LIMITED;
+            case 503, 529 -> OVERLOADED;
+            default -> status >= 500 ? SERVER_ERROR : BAD_REQUEST;
+        };
+    }
+
+    /**
      * Whether the same provider may be asked again.
      *
      * @return {@code true} for transient failures

@@ -38,6 +38,26 @@ class ProviderContractTest {
     }
 
     @Test
+    void httpStatusesMapToKinds() {
+        assertThat(FailureKind.ofHttpStatus(429, null)).isEqualTo(FailureKind.RATE_LIMITED);
+        assertThat(FailureKind.ofHttpStatus(429, "{\"error\":{\"code\":\"insufficient_quota\"}}"))
+                .isEqualTo(FailureKind.QUOTA_EXHAUSTED);
+        assertThat(FailureKind.ofHttpStatus(429, "Billing hard limit")).isEqualTo(
+                FailureKind.QUOTA_EXHAUSTED);
+        assertThat(FailureKind.ofHttpStatus(400, "")).isEqualTo(FailureKind.BAD_REQUEST);
+        assertThat(FailureKind.ofHttpStatus(422, "")).isEqualTo(FailureKind.BAD_REQUEST);
+        assertThat(FailureKind.ofHttpStatus(401, "")).isEqualTo(FailureKind.AUTHENTICATION);
+        assertThat(FailureKind.ofHttpStatus(403, "")).isEqualTo(FailureKind.AUTHENTICATION);
+        assertThat(FailureKind.ofHttpStatus(404, "")).isEqualTo(FailureKind.NOT_FOUND);
+        assertThat(FailureKind.ofHttpStatus(408, "")).isEqualTo(FailureKind.TIMEOUT);
+        assertThat(FailureKind.ofHttpStatus(500, "")).isEqualTo(FailureKind.SERVER_ERROR);
+        assertThat(FailureKind.ofHttpStatus(502, "")).isEqualTo(FailureKind.SERVER_ERROR);
+        assertThat(FailureKind.ofHttpStatus(503, "")).isEqualTo(FailureKind.OVERLOADED);
+        assertThat(FailureKind.ofHttpStatus(529, "")).isEqualTo(FailureKind.OVERLOADED);
+        assertThat(FailureKind.ofHttpStatus(418, "")).isEqualTo(FailureKind.BAD_REQUEST);
+    }
+
+    @Test
     void failureDefaultsItsMessageAndRequiresAKind() {
         final ProviderFailure failure = new ProviderFailure(FailureKind.TIMEOUT, 0, null,
                 Duration.ofSeconds(1), true);
