@@ -65,4 +65,17 @@ public interface ModelProvider {
      * @return a handle to cancel the call
      */
     ChatCall chat(ChatRequest request, CallOptions options, ChatListener listener);
+
+    /**
+     * Forwards an OpenAI-shaped request ({@code embeddings}, {@code completions}) unchanged.
+     * A provider whose upstream lacks the endpoint reports {@link FailureKind#NOT_FOUND}.
+     * Exactly one of {@link ForwardListener#onComplete} or {@link ForwardListener#onError} ends
+     * every call.
+     *
+     * @param request the request
+     * @param options per-call options
+     * @param listener receives the answer bytes; called from the provider's threads
+     * @return a handle to cancel the call
+     */
+    ChatCall forward(ForwardRequest request, CallOptions options, ForwardListener listener);
 }
