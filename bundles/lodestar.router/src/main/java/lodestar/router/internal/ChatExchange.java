@@ -1,0 +1,413 @@
+package lodestar.router.internal;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import lodestar.api.chat.ChatChunk;
+import lodestar.api.chat.ChatRequest;
+import lodestar.api.chat.ChatResponse;
+import lodestar.api.chat.StreamOptions;
+import lodestar.api.chat.Usage;
+import lodestar.api.event.RequestEvent;
+import lodestar.api.provider.CallOptions;
+import lodestar.api.provider.ChatCall;
+import lodestar.api.provider.ChatListener;
+import lodestar.api.provider.FailureKind;
+import lodestar.api.provider.ModelInfo;
+import lodestar.api.provider.ModelProvider;
+import lodestar.api.provider.ProviderFailure;
+
+/**
+ * One chat completion in flight: tries the plan's candidates in order, retries transient
+ * failures with jittered backoff (honouring {@code Retry-After}), feeds the circuit breakers,
+ * relays the answer (chunk by chunk when streamed), and publishes one request event at the end.
+ *
+ * <p>Before the first byte reaches the client every failure can still fail over; after it, a
+ * failure ends the stream with an SSE error event.
+ */
+final class ChatExchange implements AsyncListener {
+
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+
+    private final RouterCore core;
+    private final ClientRequest client;
+    private final ChatRequest request;
+    private final RouterCore.Plan plan;
+    private final AsyncContext async;
+    private final HttpServletResponse response;
+    private final boolean streaming;
+    private final boolean clientWantsUsage;
+    private final Instant arrivedAt = Instant.now();
+
+    private int candidate;
+    private int attempt;
+    private int attempts;
+    private volatile ChatCall call;
+    private volatile boolean finished;
+    private boolean committed;
+    private long firstByteNanos;
+    private long dispatchNanos;
+    private ModelInfo servedBy;
+    private ProviderFailure lastFailure;
+    private String lastProvider;
+    private Usage usage;
+    private long streamedChars;
+
+    ChatExchange(final RouterCore core, final ClientRequest client, final ChatRequest request,
+            final RouterCore.Plan plan, final AsyncContext async) {
+        this.core = core;
+        this.client = client;
+        this.request = request;
+        this.plan = plan;
+        this.async = async;
+        this.response = (HttpServletResponse) async.getResponse();
+        this.streaming = request.isStreaming();
+        this.clientWantsUsage = request.streamOptions() != null
+                && Boolean.TRUE.equals(request.streamOptions().includeUsage());
+        async.addListener(this);
+    }
+
+    void start() {
+        next();
+    }
+
+    /** Sends to the current candidate, or moves on, or fails when none is left. */
+    private synchronized void next() {
+        while (!finished && candidate < plan.candidates().size()) {
+            final ModelInfo model = plan.candidates().get(candidate);
+            final ModelProvider provider = core.provider(model.providerId()).orElse(null);
+            if (provider == null || !provider.isAvailable()
+                    || !core.breaker(model.providerId()).allow()) {
+                candidate++;
+                attempt = 0;
+                continue;
+            }
+            send(provider, model);
+            return;
+        }
+        if (!finished) {
+            failWith(lastFailure == null
+                    ? new ApiError(503, "no provider available for model '" + request.model()
+                            + "'", "service_unavailable", "model", "no_provider_available", 0)
+                    : toClientError(lastFailure));
+        }
+    }
+
+    private void send(final ModelProvider provider, final ModelInfo model) {
+        attempts++;
+        if (dispatchNanos == 0) {
+            dispatchNanos = System.nanoTime();
+        }
+        ChatRequest upstream = request.withModel(model.id());
+        if (streaming) {
+            final StreamOptions options = request.streamOptions() == null
+                    ? StreamOptions.of(true)
+                    : new StreamOptions(true, request.streamOptions().extra());
+            upstream = upstream.withStreamOptions(options);
+        }
+        lastProvider = provider.id();
+        final CallOptions options = new CallOptions(client.requestId(), null, null,
+                client.headers());
+        call = provider.chat(upstream, options, new Relay(model));
+    }
+
+    /** Receives one provider call's outcome. */
+    private final class Relay implements ChatListener {
+        private final ModelInfo model;
+
+        Relay(final ModelInfo model) {
+            this.model = model;
+        }
+
+        @Override
+        public void onChunk(final ChatChunk chunk) {
+            synchronized (ChatExchange.this) {
+                if (finished) {
+                    return;
+                }
+                if (chunk.isUsageOnly()) {
+                    usage = chunk.usage();
+                    if (!clientWantsUsage) {
+                        return;
+                    }
+                }
+                for (final ChatChunk.ChunkChoice choice : chunk.choices()) {
+                    if (choice.delta() != null) {
+                        streamedChars += choice.delta().text().length();
+                    }
+                }
+                final ChatChunk out = clientWantsUsage || chunk.usage() == null ? chunk
+                        : new ChatChunk(chunk.id(), chunk.object(), chunk.created(),
+                                chunk.model(), chunk.choices(), null, chunk.extra());
+                try {
+                    commit(model, "text/event-stream");
+                    final OutputStream stream = response.getOutputStream();
+                    stream.write(("data: " + core.mapper.writeValueAsString(out) + "\n\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                    stream.flush();
+                } catch (final IOException e) {
+                    clientGone();
+                }
+            }
+        }
+
+        @Override
+        public void onResponse(final ChatResponse answer) {
+            synchronized (ChatExchange.this) {
+                if (finished) {
+                    return;
+                }
+                usage = answer.usage();
+                try {
+                    final byte[] json = core.mapper.writeValueAsBytes(answer);
+                    commit(model, "application/json");
+                    response.setContentLength(json.length);
+                    response.getOutputStream().write(json);
+                } catch (final IOException e) {
+                    clientGone();
+                }
+            }
+        }
+
+        @Override
+        public void onComplete(final Usage finalUsage) {
+            synchronized (ChatExchange.this) {
+                if (finished) {
+                    return;
+                }
+                core.breaker(model.providerId()).success();
+                if (finalUsage != null) {
+                    usage = finalUsage;
+                }
+                try {
+                    commit(model, streaming ? "text/event-stream" : "application/json");
+                    if (streaming) {
+                        response.getOutputStream().write(DONE);
+                        response.getOutputStream().flush();
+                    }
+                } catch (final IOException e) {
+                    clientGone();
+                    return;
+                }
+                servedBy = model;
+                finish(200, null);
+            }
+        }
+
+        @Override
+        public void onError(final ProviderFailure failure) {
+            synchronized (ChatExchange.this) {
+                if (finished) {
+                    return;
+                }
+                handleFailure(model, failure);
+            }
+        }
+    }
+
+    private void handleFailure(final ModelInfo model, final ProviderFailure failure) {
+        lastFailure = failure;
+        final FailureKind kind = failure.kind();
+        if (kind != FailureKind.BAD_REQUEST && kind != FailureKind.CANCELLED) {
+            final RouterCore.Settings settings = core.settings();
+            core.breaker(model.providerId()).failure(kind + ": " + failure.message(),
+                    settings.cooldownAfter(), settings.cooldown());
+        }
+        if (committed) {
+            streamError(failure);
+            return;
+        }
+        if (kind == FailureKind.BAD_REQUEST) {
+            failWith(new ApiError(400, "The upstream rejected the request: "
+                    + failure.message(), "invalid_request_error", null, "upstream_bad_request",
+                    0));
+            return;
+        }
+        final RouterCore.Settings settings = core.settings();
+        if (kind.isRetryable() && attempt + 1 < settings.maxAttempts()) {
+            final Duration delay = backoff(settings, failure, attempt);
+            if (delay.compareTo(settings.backoffMax()) <= 0) {
+                attempt++;
+                core.schedule(this::retrySame, delay);
+                return;
+            }
+        }
+        candidate++;
+        attempt = 0;
+        core.schedule(this::next, Duration.ZERO);
+    }
+
+    private synchronized void retrySame() {
+        if (finished) {
+            return;
+        }
+        final ModelInfo model = plan.candidates().get(candidate);
+        final ModelProvider provider = core.provider(model.providerId()).orElse(null);
+        if (provider == null || !core.breaker(model.providerId()).allow()) {
+            candidate++;
+            attempt = 0;
+            next();
+            return;
+        }
+        send(provider, model);
+    }
+
+    static Duration backoff(final RouterCore.Settings settings, final ProviderFailure failure,
+            final int retry) {
+        final long base = settings.backoffBase().toMillis();
+        final long exponential = base * (1L << Math.min(10, retry));
+        final long jittered = exponential / 2
+                + ThreadLocalRandom.current().nextLong(exponential / 2 + 1);
+        final Duration wait = Duration.ofMillis(jittered);
+        return failure.retryAfter() != null && failure.retryAfter().compareTo(wait) > 0
+                ? failure.retryAfter() : wait;
+    }
+
+    private void commit(final ModelInfo model, final String contentType) {
+        if (committed) {
+            return;
+        }
+        committed = true;
+        firstByteNanos = System.nanoTime();
+        response.setStatus(200);
+        response.setContentType(contentType);
+        response.setCharacterEncoding("UTF-8");
+        if (streaming) {
+            response.setHeader("Cache-Control", "no-cache");
+            response.setHeader("X-Accel-Buffering", "no");
+        }
+        headers(model);
+    }
+
+    private void headers(final ModelInfo model) {
+        response.setHeader("x-lodestar-request-id", client.requestId());
+        if (model != null) {
+            response.setHeader("x-lodestar-model", model.qualifiedName());
+        }
+        response.setHeader("x-lodestar-route", plan.strategy() + "; " + plan.explanation()
+                + (attempts > 1 ? "; attempts=" + attempts : ""));
+        final long overhead = (dispatchNanos == 0 ? System.nanoTime() : dispatchNanos)
+                - client.arrivalNanos();
+        response.setHeader("x-lodestar-overhead-ms",
+                String.format(Locale.ROOT, "%.3f", overhead / 1e6));
+    }
+
+    private void streamError(final ProviderFailure failure) {
+        try {
+            final ApiError error = new ApiError(502, "The upstream failed mid-stream ("
+                    + failure.kind().name().toLowerCase(Locale.ROOT) + "): " + failure.message(),
+                    "upstream_error", null, "stream_interrupted", 0);
+            final OutputStream stream = response.getOutputStream();
+            stream.write(("data: " + core.mapper.writeValueAsString(error.toJson()) + "\n\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            stream.write(DONE);
+            stream.flush();
+        } catch (final IOException e) {
+            clientGone();
+            return;
+        }
+        finish(200, "stream_interrupted");
+    }
+
+    private void failWith(final ApiError error) {
+        try {
+            headers(null);
+            Responses.error(response, core.mapper, error, client.requestId());
+        } catch (final IOException e) {
+            clientGone();
+            return;
+        }
+        finish(error.status(), error.code() == null ? error.type() : error.code());
+    }
+
+    static ApiError toClientError(final ProviderFailure failure) {
+        final String message = "All candidates failed; last: " + failure.message();
+        return switch (failure.kind()) {
+            case RATE_LIMITED, QUOTA_EXHAUSTED -> new ApiError(429, message, "rate_limit_error",
+                    null, failure.kind() == FailureKind.QUOTA_EXHAUSTED ? "insufficient_quota"
+                            : "upstream_rate_limited",
+                    failure.retryAfter() == null ? 1 : Math.max(1,
+                            failure.retryAfter().toSeconds()));
+            case TIMEOUT -> new ApiError(504, message, "upstream_error", null,
+                    "upstream_timeout", 0);
+            case NOT_FOUND -> new ApiError(404, message, "invalid_request_error", "model",
+                    "model_not_found", 0);
+            default -> new ApiError(502, message, "upstream_error", null,
+                    "upstream_" + failure.kind().name().toLowerCase(Locale.ROOT), 0);
+        };
+    }
+
+    /** The client went away: cancel the upstream call and finish. */
+    private synchronized void clientGone() {
+        if (finished) {
+            return;
+        }
+        final ChatCall current = call;
+        if (current != null) {
+            current.cancel();
+        }
+        finish(499, "client_closed_request");
+    }
+
+    private void finish(final int status, final String errorType) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        try {
+            async.complete();
+        } catch (final IllegalStateException ignored) {
+            // the container ended the exchange first (client gone): nothing left to close
+        }
+        publish(status, errorType);
+    }
+
+    private void publish(final int status, final String errorType) {
+        final long now = System.nanoTime();
+        final boolean estimated = usage == null;
+        final long input = estimated ? BuiltInStrategies.estimateTokens(request)
+                : usage.promptTokens();
+        final long output = estimated ? streamedChars / 4 : usage.completionTokens();
+        final RequestEvent.TokenCounts tokens = new RequestEvent.TokenCounts(input, output,
+                estimated ? 0 : usage.cachedTokens(),
+                estimated ? 0 : usage.cacheCreationTokens(), estimated);
+        final ModelInfo model = servedBy;
+        core.events.publish(new RequestEvent(client.requestId(), arrivedAt,
+                "/v1/chat/completions", client.sessionId(), client.clientId(), request.model(),
+                model == null ? lastProvider : model.providerId(),
+                model == null ? null : model.id(), plan.strategy(), plan.explanation(),
+                streaming, false, tokens, Duration.ofNanos(now - client.arrivalNanos()),
+                firstByteNanos == 0 ? null : Duration.ofNanos(firstByteNanos
+                        - client.arrivalNanos()), status, errorType, attempts,
+                model == null ? null : model.cost(input, output),
+                core.baselineCost(input, output)));
+    }
+
+    @Override
+    public void onComplete(final AsyncEvent event) {
+        // normal end
+    }
+
+    @Override
+    public void onTimeout(final AsyncEvent event) {
+        clientGone();
+    }
+
+    @Override
+    public void onError(final AsyncEvent event) {
+        clientGone();
+    }
+
+    @Override
+    public void onStartAsync(final AsyncEvent event) {
+        // not used
+    }
+}

@@ -1,0 +1,350 @@
+package lodestar.router.internal;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import lodestar.api.chat.ChatRequest;
+import lodestar.api.event.RequestListener;
+import lodestar.api.provider.ModelInfo;
+import lodestar.api.provider.ModelProvider;
+import lodestar.api.routing.RouteDecision;
+import lodestar.api.routing.RoutingContext;
+import lodestar.api.routing.RoutingStrategy;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The router's state: live providers with their circuit breakers, strategies, virtual models,
+ * request listeners, settings. Servlets and Gogo commands use it; providers, strategies,
+ * virtual models and listeners come and go as whiteboard services.
+ */
+@Component(service = RouterCore.class, configurationPid = "lodestar.router",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true)
+@Designate(ocd = RouterConfig.class)
+public final class RouterCore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RouterCore.class);
+
+    final ObjectMapper mapper = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private final Map<ModelProvider, Boolean> providers = new ConcurrentHashMap<>();
+    private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    private final Map<String, RoutingStrategy> strategies = new ConcurrentHashMap<>();
+    private final List<VirtualModel> virtualModels = new CopyOnWriteArrayList<>();
+    private final List<RequestListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicReference<Settings> settings = new AtomicReference<>();
+    private final Clock clock;
+    final ScheduledExecutorService scheduler;
+    final EventDispatcher events;
+
+    /**
+     * Activates.
+     *
+     * @param config the configuration
+     */
+    @Activate
+    public RouterCore(final RouterConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    RouterCore(final RouterConfig config, final Clock clock) {
+        this.clock = clock;
+        settings.set(Settings.from(config));
+        scheduler = Executors.newScheduledThreadPool(2, r -> {
+            final Thread thread = new Thread(r, "lodestar-router-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        events = new EventDispatcher(config.eventQueueSize(), () -> listeners);
+    }
+
+    @Modified
+    void modified(final RouterConfig config) {
+        settings.set(Settings.from(config));
+        LOG.info("Router configuration updated");
+    }
+
+    @Deactivate
+    void deactivate() {
+        scheduler.shutdownNow();
+        events.close();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addProvider(final ModelProvider provider) {
+        providers.put(provider, Boolean.TRUE);
+        LOG.info("Provider '{}' ({}) available with {} model(s)", provider.id(),
+                provider.dialect(), provider.models().size());
+    }
+
+    void removeProvider(final ModelProvider provider) {
+        providers.remove(provider);
+        LOG.info("Provider '{}' removed", provider.id());
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addStrategy(final RoutingStrategy strategy) {
+        strategies.put(strategy.name(), strategy);
+    }
+
+    void removeStrategy(final RoutingStrategy strategy) {
+        strategies.remove(strategy.name(), strategy);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addVirtualModel(final VirtualModel model) {
+        virtualModels.add(model);
+    }
+
+    void removeVirtualModel(final VirtualModel model) {
+        virtualModels.remove(model);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addListener(final RequestListener listener) {
+        listeners.add(listener);
+    }
+
+    void removeListener(final RequestListener listener) {
+        listeners.remove(listener);
+    }
+
+    Settings settings() {
+        return settings.get();
+    }
+
+    /** @return the live providers */
+    List<ModelProvider> providers() {
+        return new ArrayList<>(providers.keySet()).stream()
+                .sorted(java.util.Comparator.comparing(ModelProvider::id)).toList();
+    }
+
+    Optional<ModelProvider> provider(final String id) {
+        return providers.keySet().stream().filter(p -> p.id().equals(id)).findFirst();
+    }
+
+    CircuitBreaker breaker(final String providerId) {
+        return breakers.computeIfAbsent(providerId, id -> new CircuitBreaker(clock));
+    }
+
+    List<VirtualModel> virtualModels() {
+        return List.copyOf(virtualModels);
+    }
+
+    /**
+     * Every model of every available provider that is not in cooldown.
+     *
+     * @return the models
+     */
+    List<ModelInfo> availableModels() {
+        final List<ModelInfo> models = new ArrayList<>();
+        for (final ModelProvider provider : providers()) {
+            if (provider.isAvailable() && breaker(provider.id()).isAvailable()) {
+                models.addAll(provider.models());
+            }
+        }
+        return models;
+    }
+
+    /**
+     * Every model of every live provider, available or not.
+     *
+     * @return the models
+     */
+    List<ModelInfo> allModels() {
+        final List<ModelInfo> models = new ArrayList<>();
+        providers().forEach(p -> models.addAll(p.models()));
+        return models;
+    }
+
+    /**
+     * Decides where a request goes.
+     *
+     * @param model the model the client asked for
+     * @param request the request, or {@code null} for forwarded endpoints
+     * @param headers routing-relevant headers
+     * @return the plan
+     */
+    Plan plan(final String model, final ChatRequest request, final Map<String, String> headers) {
+        final List<ModelInfo> available = availableModels();
+        for (final VirtualModel virtual : virtualModels) {
+            if (virtual.name().equals(model)) {
+                final RoutingStrategy strategy = strategies.get(virtual.strategy());
+                if (strategy == null) {
+                    return Plan.error(new ApiError(503, "model '" + model + "' uses strategy '"
+                            + virtual.strategy() + "', which is not installed",
+                            "service_unavailable", "model", "strategy_unavailable", 0));
+                }
+                final RouteDecision decision = strategy.route(new RoutingContext(model, request,
+                        headers, virtual.settings(), available));
+                if (decision.candidates().isEmpty()) {
+                    return Plan.error(new ApiError(503, "no provider available for model '"
+                            + model + "' (" + decision.explanation() + ")",
+                            "service_unavailable", "model", "no_provider_available", 0));
+                }
+                return new Plan(decision.candidates(), decision.strategy(),
+                        decision.explanation(), null);
+            }
+        }
+        final List<ModelInfo> direct = available.stream()
+                .filter(m -> m.id().equals(model) || m.qualifiedName().equals(model)).toList();
+        if (!direct.isEmpty()) {
+            return new Plan(direct, "direct", "requested model "
+                    + direct.get(0).qualifiedName(), null);
+        }
+        final boolean known = allModels().stream()
+                .anyMatch(m -> m.id().equals(model) || m.qualifiedName().equals(model));
+        if (known) {
+            return Plan.error(new ApiError(503, "model '" + model
+                    + "' is known but no provider serving it is available now (cooldown, "
+                    + "missing key or stopped)", "service_unavailable", "model",
+                    "no_provider_available", 0));
+        }
+        return Plan.error(new ApiError(404, "The model '" + model + "' does not exist. "
+                + "GET /v1/models lists the models and virtual models served here.",
+                "invalid_request_error", "model", "model_not_found", 0));
+    }
+
+    /**
+     * The price of a request on the configured baseline model, if known.
+     *
+     * @param input input tokens
+     * @param output output tokens
+     * @return USD, or {@code null}
+     */
+    Double baselineCost(final long input, final long output) {
+        final String baseline = settings().baselineModel();
+        if (baseline.isEmpty()) {
+            return null;
+        }
+        return allModels().stream()
+                .filter(m -> m.id().equals(baseline) || m.qualifiedName().equals(baseline))
+                .findFirst().map(m -> m.cost(input, output)).orElse(null);
+    }
+
+    /**
+     * Which client key a request presents.
+     *
+     * @param presented the bearer token or x-api-key, may be {@code null}
+     * @return the key's name; {@code ""} when keys are off; empty when the key is wrong
+     */
+    Optional<String> authenticate(final String presented) {
+        final Map<String, String> keys = settings().proxyKeys();
+        if (keys.isEmpty()) {
+            return Optional.of("");
+        }
+        if (presented == null) {
+            return Optional.empty();
+        }
+        final byte[] given = presented.getBytes(StandardCharsets.UTF_8);
+        String match = null;
+        for (final Map.Entry<String, String> entry : keys.entrySet()) {
+            if (MessageDigest.isEqual(given, entry.getKey().getBytes(StandardCharsets.UTF_8))) {
+                match = entry.getValue();
+            }
+        }
+        return Optional.ofNullable(match);
+    }
+
+    void schedule(final Runnable task, final Duration delay) {
+        scheduler.schedule(task, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A routing plan: candidates in order, or an error to answer.
+     *
+     * @param candidates the models to try
+     * @param strategy the strategy name
+     * @param explanation why
+     * @param error the error when no candidate exists
+     */
+    record Plan(List<ModelInfo> candidates, String strategy, String explanation, ApiError error) {
+        static Plan error(final ApiError error) {
+            return new Plan(List.of(), "none", error.message(), error);
+        }
+    }
+
+    /**
+     * Settings derived from the configuration, swapped atomically.
+     *
+     * @param maxBodyBytes body limit
+     * @param maxAttempts attempts per candidate
+     * @param backoffBase first backoff
+     * @param backoffMax longest wait before failing over
+     * @param cooldownAfter failures before cooldown
+     * @param cooldown cooldown length
+     * @param proxyKeys key to key name
+     * @param limiter per-key rate limiter
+     * @param baselineModel the baseline model id
+     */
+    record Settings(int maxBodyBytes, int maxAttempts, Duration backoffBase, Duration backoffMax,
+            int cooldownAfter, Duration cooldown, Map<String, String> proxyKeys,
+            RateLimiter limiter, String baselineModel) {
+
+        static Settings from(final RouterConfig config) {
+            return new Settings(Math.max(1024, config.maxBodyBytes()),
+                    Math.max(1, config.maxAttempts()),
+                    Duration.ofMillis(Math.max(0, config.backoffBaseMs())),
+                    Duration.ofMillis(Math.max(0, config.backoffMaxMs())),
+                    Math.max(1, config.cooldownAfterFailures()),
+                    Duration.ofSeconds(Math.max(1, config.cooldownSeconds())),
+                    parseKeys(config._proxyKeys()),
+                    new RateLimiter(config.rateLimitPerMinute(), config.rateLimitBurst(),
+                            System::nanoTime),
+                    config.baselineModel() == null ? "" : config.baselineModel().trim());
+        }
+
+        static Map<String, String> parseKeys(final String raw) {
+            final Map<String, String> keys = new LinkedHashMap<>();
+            if (raw == null) {
+                return keys;
+            }
+            String value = raw.trim();
+            final java.util.regex.Matcher env = java.util.regex.Pattern
+                    .compile("[$][{\\[]env:([A-Za-z0-9_]+)[}\\]]").matcher(value);
+            if (env.matches()) {
+                final String fromEnv = System.getenv(env.group(1));
+                value = fromEnv == null ? "" : fromEnv.trim();
+            }
+            int index = 0;
+            for (final String entry : value.split(",")) {
+                final String trimmed = entry.trim();
+                if (trimmed.isEmpty()) {
+                    continue;
+                }
+                final int colon = trimmed.indexOf(':');
+                index++;
+                if (colon > 0) {
+                    keys.put(trimmed.substring(colon + 1).trim(),
+                            trimmed.substring(0, colon).trim());
+                } else {
+                    keys.put(trimmed, "key" + index);
+                }
+            }
+            return keys;
+        }
+    }
+}
