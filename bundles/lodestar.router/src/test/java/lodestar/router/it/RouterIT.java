@@ -1,0 +1,443 @@
+package lodestar.router.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import lodestar.api.event.RequestEvent;
+import lodestar.api.event.RequestListener;
+import lodestar.test.upstream.Fault;
+import lodestar.test.upstream.FakeUpstream;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.servlet.runtime.HttpServiceRuntime;
+import org.osgi.test.junit5.context.BundleContextExtension;
+
+/**
+ * The router inside a real framework with the real OpenAI-compatible provider bundle, talking
+ * HTTP to a fake upstream: streaming, fallback, retries, cooldown, keys, limits, live removal.
+ */
+@ExtendWith(BundleContextExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RouterIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient client = HttpClient.newHttpClient();
+    private final List<RequestEvent> events = new CopyOnWriteArrayList<>();
+    private final List<Configuration> configurations = new ArrayList<>();
+    private BundleContext context;
+    private ConfigurationAdmin configAdmin;
+    private FakeUpstream fake;
+    private FakeUpstream other;
+    private ServiceRegistration<RequestListener> listener;
+    private String base;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        context = FrameworkUtil.getBundle(RouterIT.class).getBundleContext();
+        configAdmin = context.getService(context.getServiceReference(ConfigurationAdmin.class));
+        fake = FakeUpstream.start();
+        other = FakeUpstream.start();
+        listener = context.registerService(RequestListener.class, events::add, null);
+        router("maxAttempts", "2", "backoffBaseMs", "10", "backoffMaxMs", "1500",
+                "cooldownAfterFailures", "3", "cooldownSeconds", "60", "baselineModel",
+                "fake-large");
+        provider("p1", fake, "fake-small,fake-large",
+                "model.fake-small", "context=8000,tools=true,input=0.10,output=0.20",
+                "model.fake-large", "context=128000,tools=true,vision=true,input=2.5,output=10");
+        provider("p2", other, "fake-small,backup-model");
+        virtual("chain", "fallback", "p1/fake-small,p2/fake-small");
+        virtual("cheap", "cheapest", "");
+        virtual("gpt-3.5-turbo", "fixed", "p2/backup-model");
+        base = endpoint();
+        waitFor(() -> models().contains("backup-model") && models().contains("chain"),
+                "providers and virtual models to appear");
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        listener.unregister();
+        for (final Configuration configuration : configurations) {
+            configuration.delete();
+        }
+        fake.close();
+        other.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        fake.reset();
+        other.reset();
+        events.clear();
+    }
+
+    private Configuration configure(final Configuration configuration, final String... kv)
+            throws Exception {
+        final Dictionary<String, Object> properties = new Hashtable<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            properties.put(kv[i], kv[i + 1]);
+        }
+        configuration.update(properties);
+        configurations.add(configuration);
+        return configuration;
+    }
+
+    private void router(final String... kv) throws Exception {
+        configure(configAdmin.getConfiguration("lodestar.router", "?"), kv);
+    }
+
+    private void provider(final String id, final FakeUpstream upstream, final String models,
+            final String... extra) throws Exception {
+        final List<String> kv = new ArrayList<>(List.of("id", id, "baseUrl",
+                upstream.baseUrl() + "/v1", ".apiKey", "sk-test-" + id, "models", models,
+                "firstByteTimeoutMs", "3000"));
+        kv.addAll(List.of(extra));
+        configure(configAdmin.getFactoryConfiguration("lodestar.provider.openai", id, "?"),
+                kv.toArray(new String[0]));
+    }
+
+    private void virtual(final String name, final String strategy, final String targets)
+            throws Exception {
+        configure(configAdmin.getFactoryConfiguration("lodestar.router.model", name, "?"),
+                "name", name, "strategy", strategy, "targets", targets);
+    }
+
+    private String endpoint() throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            final ServiceReference<HttpServiceRuntime> ref =
+                    context.getServiceReference(HttpServiceRuntime.class);
+            if (ref != null) {
+                final Object value = ref.getProperty("osgi.http.endpoint");
+                final String text = value instanceof String[] a && a.length > 0 ? a[0]
+                        : value instanceof String s ? s : null;
+                if (text != null && !text.endsWith(":0/")) {
+                    return text.replaceAll("/$", "");
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no HTTP endpoint");
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void waitFor(final Check check, final String what) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (check.ok()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("timed out waiting for " + what);
+    }
+
+    private String models() throws Exception {
+        final HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                URI.create(endpoint() + "/v1/models")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() == 200 ? response.body() : "";
+    }
+
+    private HttpResponse<String> post(final String path, final String body, final String... hdr)
+            throws Exception {
+        final HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < hdr.length; i += 2) {
+            builder.header(hdr[i], hdr[i + 1]);
+        }
+        return client.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String chat(final String model, final boolean stream, final String extra) {
+        return "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":\"write a haiku\"}]" + extra + "}";
+    }
+
+    private RequestEvent lastEvent() throws Exception {
+        waitFor(() -> !events.isEmpty(), "a request event");
+        return events.get(events.size() - 1);
+    }
+
+    private String gogo(final String command) throws Exception {
+        final CommandProcessor processor = context.getService(
+                context.getServiceReference(CommandProcessor.class));
+        final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        final PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+        try (CommandSession session = processor.createSession(System.in, out, out)) {
+            final Object result = session.execute(command);
+            return buffer.toString(StandardCharsets.UTF_8) + (result == null ? "" : result);
+        }
+    }
+
+    @Test
+    void nonStreamingAnswerCarriesRouteHeadersAndPublishesAnEvent() throws Exception {
+        final HttpResponse<String> response = post("/v1/chat/completions",
+                chat("fake-large", false, ",\"seed\":7,\"tool_choice\":\"auto\",\"x_vendor\":1"),
+                "x-lodestar-session", "s-1");
+        final JsonNode json = JSON.readTree(response.body());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(json.at("/choices/0/message/content").asText()).isEqualTo(
+                "Hello from fake-large");
+        assertThat(response.headers().firstValue("x-lodestar-model")).contains("p1/fake-large");
+        assertThat(response.headers().firstValue("x-lodestar-route").orElseThrow())
+                .startsWith("direct;");
+        assertThat(Double.parseDouble(response.headers().firstValue("x-lodestar-overhead-ms")
+                .orElseThrow())).isGreaterThanOrEqualTo(0);
+        final JsonNode sent = fake.requests().get(0).json();
+        assertThat(sent.path("seed").asInt()).isEqualTo(7);
+        assertThat(sent.path("tool_choice").asText()).isEqualTo("auto");
+        assertThat(sent.path("x_vendor").asInt()).isEqualTo(1);
+        assertThat(fake.requests().get(0).headers().get("Authorization"))
+                .isEqualTo("Bearer sk-test-p1");
+        final RequestEvent event = lastEvent();
+        assertThat(event.sessionId()).isEqualTo("s-1");
+        assertThat(event.model()).isEqualTo("fake-large");
+        assertThat(event.tokens().input()).isEqualTo(3);
+        assertThat(event.tokens().output()).isEqualTo(3);
+        assertThat(event.costUsd()).isEqualTo(3 * 2.5e-6 + 3 * 10e-6);
+        assertThat(event.baselineCostUsd()).isEqualTo(event.costUsd());
+    }
+
+    @Test
+    void streamingRelaysChunksAndStripsTheUsageChunkUnlessAsked() throws Exception {
+        final HttpResponse<String> plain = post("/v1/chat/completions",
+                chat("chain", true, ""));
+        assertThat(plain.statusCode()).isEqualTo(200);
+        assertThat(plain.headers().firstValue("content-type").orElseThrow())
+                .startsWith("text/event-stream");
+        assertThat(plain.body()).contains("\"content\":\" from\"").endsWith("data: [DONE]\n\n")
+                .doesNotContain("usage");
+        assertThat(fake.requests().get(0).json().at("/stream_options/include_usage").asBoolean())
+                .isTrue();
+        assertThat(lastEvent().tokens().estimated()).isFalse();
+        assertThat(lastEvent().streamed()).isTrue();
+        assertThat(lastEvent().timeToFirstToken()).isNotNull();
+
+        final HttpResponse<String> withUsage = post("/v1/chat/completions",
+                chat("chain", true, ",\"stream_options\":{\"include_usage\":true}"));
+        assertThat(withUsage.body()).contains("\"usage\":{\"prompt_tokens\":3")
+                .endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void toolCallFragmentsArriveIntact() throws Exception {
+        final String body = "{\"model\":\"fake-large\",\"stream\":true,\"tools\":[{\"type\":"
+                + "\"function\",\"function\":{\"name\":\"open_file\",\"parameters\":{}}}],"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"please use the tool\"}]}";
+        final String streamed = post("/v1/chat/completions", body).body();
+        final StringBuilder arguments = new StringBuilder();
+        for (final String event : streamed.split("\n\n")) {
+            if (event.startsWith("data: {")) {
+                final JsonNode call = JSON.readTree(event.substring(6))
+                        .at("/choices/0/delta/tool_calls/0/function/arguments");
+                if (call.isTextual()) {
+                    arguments.append(call.asText());
+                }
+            }
+        }
+        assertThat(arguments.toString()).isEqualTo("{\"path\":\"src/Main.java\",\"line\":42}");
+        assertThat(streamed).contains("\"finish_reason\":\"tool_calls\"");
+    }
+
+    @Test
+    void aServerErrorIsRetriedThenFailsOverToTheNextCandidate() throws Exception {
+        fake.enqueue(Fault.status(500, null));
+        fake.enqueue(Fault.status(500, null));
+        final HttpResponse<String> response = post("/v1/chat/completions",
+                chat("chain", false, ""));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-lodestar-model")).contains("p2/fake-small");
+        assertThat(response.headers().firstValue("x-lodestar-route").orElseThrow())
+                .contains("attempts=3");
+        assertThat(fake.requests()).hasSize(2);
+        assertThat(other.requests()).hasSize(1);
+        assertThat(lastEvent().attempts()).isEqualTo(3);
+    }
+
+    @Test
+    void retryAfterIsHonouredAndQuotaIsNotRetried() throws Exception {
+        fake.enqueue(Fault.status(429, "1"));
+        final long start = System.nanoTime();
+        final HttpResponse<String> limited = post("/v1/chat/completions",
+                chat("fake-large", false, ""));
+        assertThat(limited.statusCode()).isEqualTo(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(
+                Duration.ofMillis(900));
+        assertThat(fake.requests()).hasSize(2);
+
+        fake.reset();
+        fake.enqueue(Fault.status(429, null,
+                "{\"error\":{\"message\":\"You exceeded your current quota\","
+                        + "\"code\":\"insufficient_quota\"}}"));
+        final HttpResponse<String> quota = post("/v1/chat/completions",
+                chat("chain", false, ""));
+        assertThat(quota.statusCode()).isEqualTo(200);
+        assertThat(fake.requests()).hasSize(1);
+        assertThat(quota.headers().firstValue("x-lodestar-model")).contains("p2/fake-small");
+    }
+
+    @Test
+    void upstreamBadRequestIsNotFailedOver() throws Exception {
+        fake.enqueue(Fault.status(400, null,
+                "{\"error\":{\"message\":\"max_tokens is too large\"}}"));
+        final HttpResponse<String> response = post("/v1/chat/completions",
+                chat("chain", false, ""));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).at("/error/message").asText())
+                .contains("max_tokens is too large");
+        assertThat(other.requests()).isEmpty();
+    }
+
+    @Test
+    void aStreamCutMidwayEndsWithAnSseError() throws Exception {
+        fake.enqueue(Fault.resetMidStream(2));
+        final HttpResponse<String> response = post("/v1/chat/completions",
+                chat("fake-large", true, ""));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"stream_interrupted\"")
+                .endsWith("data: [DONE]\n\n");
+        assertThat(lastEvent().errorType()).isEqualTo("stream_interrupted");
+    }
+
+    @Test
+    void repeatedFailuresPutAProviderInCooldown() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            other.enqueue(Fault.status(503, null));
+        }
+        post("/v1/chat/completions", chat("gpt-3.5-turbo", false, ""));
+        post("/v1/chat/completions", chat("gpt-3.5-turbo", false, ""));
+        final HttpResponse<String> cooled = post("/v1/chat/completions",
+                chat("gpt-3.5-turbo", false, ""));
+
+        assertThat(cooled.statusCode()).isEqualTo(503);
+        assertThat(cooled.body()).contains("no_provider_available");
+        assertThat(other.requests()).hasSize(3);
+        assertThat(gogo("lodestar:providers")).contains("p2").contains("open");
+        assertThat(gogo("lodestar:route chain hello")).contains("1. p1/fake-small");
+    }
+
+    @Test
+    void requestsAreValidatedWithOpenAiShapedErrors() throws Exception {
+        final HttpResponse<String> unknown = post("/v1/chat/completions",
+                chat("no-such-model", false, ""));
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(unknown.body()).at("/error/code").asText())
+                .isEqualTo("model_not_found");
+
+        final HttpResponse<String> notJson = post("/v1/chat/completions", "{nope");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(notJson.body()).contains("not valid JSON");
+
+        final HttpResponse<String> wrongType = post("/v1/chat/completions",
+                chat("fake-large", false, ",\"temperature\":\"hot\""));
+        assertThat(wrongType.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(wrongType.body()).at("/error/param").asText())
+                .isEqualTo("temperature");
+
+        final HttpResponse<String> noMessages = post("/v1/chat/completions",
+                "{\"model\":\"fake-large\"}");
+        assertThat(JSON.readTree(noMessages.body()).at("/error/param").asText())
+                .isEqualTo("messages");
+        assertThat(post("/v1/chat/completions", "[]").statusCode()).isEqualTo(400);
+        assertThat(post("/v1/chat/completions", "{\"messages\":[]}").body())
+                .contains("'model' is required");
+    }
+
+    @Test
+    void keysAndRateLimitsProtectTheProxy() throws Exception {
+        router(".proxyKeys", "alice:sk-alice", "rateLimitPerMinute", "1",
+                "rateLimitBurst", "1", "maxBodyBytes", "2048", "maxAttempts", "2",
+                "backoffBaseMs", "10");
+        try {
+            waitFor(() -> post("/v1/chat/completions", chat("fake-large", false, ""))
+                    .statusCode() == 401, "keys to apply");
+            assertThat(post("/v1/chat/completions", chat("fake-large", false, ""),
+                    "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+            assertThat(post("/v1/chat/completions", chat("fake-large", false, ""),
+                    "Authorization", "Bearer sk-alice").statusCode()).isEqualTo(200);
+            final HttpResponse<String> limited = post("/v1/chat/completions",
+                    chat("fake-large", false, ""), "Authorization", "Bearer sk-alice");
+            assertThat(limited.statusCode()).isEqualTo(429);
+            assertThat(limited.headers().firstValue("Retry-After")).isPresent();
+            assertThat(lastEvent().clientId()).isEqualTo("alice");
+        } finally {
+            router("maxAttempts", "2", "backoffBaseMs", "10", "backoffMaxMs", "1500",
+                    "cooldownAfterFailures", "3", "cooldownSeconds", "60", "maxBodyBytes",
+                    "2048", "baselineModel", "fake-large");
+            waitFor(() -> post("/v1/chat/completions", chat("fake-large", false, ""))
+                    .statusCode() == 200, "keys to be removed");
+        }
+        final HttpResponse<String> tooBig = post("/v1/chat/completions",
+                chat("fake-large", false, ",\"pad\":\"" + "x".repeat(4096) + "\""));
+        assertThat(tooBig.statusCode()).isEqualTo(413);
+    }
+
+    @Test
+    void embeddingsAndCompletionsArePassedThrough() throws Exception {
+        final HttpResponse<String> embedding = post("/v1/embeddings",
+                "{\"model\":\"fake-small\",\"input\":\"hello world\"}");
+        assertThat(embedding.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(embedding.body()).at("/data/0/embedding")).hasSize(3);
+
+        final HttpResponse<String> completion = post("/v1/completions",
+                "{\"model\":\"chain\",\"prompt\":\"def add(a, b):\",\"stream\":true}");
+        assertThat(completion.statusCode()).isEqualTo(200);
+        assertThat(completion.body()).endsWith("data: [DONE]\n\n");
+        assertThat(completion.headers().firstValue("x-lodestar-model")).isPresent();
+        assertThat(post("/v1/embeddings", "{\"input\":\"x\"}").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void stoppingAProviderBundleRemovesItsModelsLive() throws Exception {
+        final Bundle openai = List.of(context.getBundles()).stream()
+                .filter(b -> "lodestar.provider.openai".equals(b.getSymbolicName()))
+                .findFirst().orElseThrow();
+        assertThat(models()).contains("fake-large").contains("chain").contains("gpt-3.5-turbo");
+        assertThat(gogo("lodestar:models")).contains("fake-large").contains("chain");
+        openai.stop();
+        try {
+            waitFor(() -> !models().contains("fake-large"), "models to disappear");
+            final HttpResponse<String> response = post("/v1/chat/completions",
+                    chat("chain", false, ""));
+            assertThat(response.statusCode()).isEqualTo(503);
+        } finally {
+            openai.start();
+            waitFor(() -> models().contains("fake-large"), "models to come back");
+        }
+    }
+}
