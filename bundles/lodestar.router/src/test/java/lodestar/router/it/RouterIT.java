@@ -55,6 +55,7 @@ class RouterIT {
     private ConfigurationAdmin configAdmin;
     private FakeUpstream fake;
     private FakeUpstream other;
+    private FakeUpstream third;
     private ServiceRegistration<RequestListener> listener;
     private String base;
 
@@ -64,17 +65,19 @@ class RouterIT {
         configAdmin = context.getService(context.getServiceReference(ConfigurationAdmin.class));
         fake = FakeUpstream.start();
         other = FakeUpstream.start();
+        third = FakeUpstream.start();
         listener = context.registerService(RequestListener.class, events::add, null);
         router("maxAttempts", "2", "backoffBaseMs", "10", "backoffMaxMs", "1500",
-                "cooldownAfterFailures", "3", "cooldownSeconds", "60", "baselineModel",
+                "cooldownAfterFailures", "5", "cooldownSeconds", "60", "baselineModel",
                 "fake-large");
         provider("p1", fake, "fake-small,fake-large",
                 "model.fake-small", "context=8000,tools=true,input=0.10,output=0.20",
                 "model.fake-large", "context=128000,tools=true,vision=true,input=2.5,output=10");
-        provider("p2", other, "fake-small,backup-model");
+        provider("p2", other, "fake-small");
+        provider("p3", third, "backup-model");
         virtual("chain", "fallback", "p1/fake-small,p2/fake-small");
         virtual("cheap", "cheapest", "");
-        virtual("gpt-3.5-turbo", "fixed", "p2/backup-model");
+        virtual("gpt-3.5-turbo", "fixed", "p3/backup-model");
         base = endpoint();
         waitFor(() -> models().contains("backup-model") && models().contains("chain"),
                 "providers and virtual models to appear");
@@ -84,16 +87,27 @@ class RouterIT {
     void tearDown() throws Exception {
         listener.unregister();
         for (final Configuration configuration : configurations) {
-            configuration.delete();
+            try {
+                configuration.delete();
+            } catch (final IllegalStateException ignored) {
+                // configured more than once (router settings): already deleted
+            }
         }
         fake.close();
         other.close();
+        third.close();
     }
 
+    /** A success on p1 and p2 closes their circuits, so tests do not depend on each other. */
     @BeforeEach
-    void reset() {
+    void reset() throws Exception {
         fake.reset();
         other.reset();
+        post("/v1/chat/completions", chat("fake-large", false, ""));
+        post("/v1/chat/completions", chat("p2/fake-small", false, ""));
+        fake.reset();
+        other.reset();
+        third.reset();
         events.clear();
     }
 
@@ -184,9 +198,11 @@ class RouterIT {
                 + "\"user\",\"content\":\"write a haiku\"}]" + extra + "}";
     }
 
-    private RequestEvent lastEvent() throws Exception {
-        waitFor(() -> !events.isEmpty(), "a request event");
-        return events.get(events.size() - 1);
+    private RequestEvent eventOf(final HttpResponse<String> response) throws Exception {
+        final String id = response.headers().firstValue("x-lodestar-request-id").orElseThrow();
+        waitFor(() -> events.stream().anyMatch(e -> e.requestId().equals(id)),
+                "the event of request " + id);
+        return events.stream().filter(e -> e.requestId().equals(id)).findFirst().orElseThrow();
     }
 
     private String gogo(final String command) throws Exception {
@@ -221,7 +237,7 @@ class RouterIT {
         assertThat(sent.path("x_vendor").asInt()).isEqualTo(1);
         assertThat(fake.requests().get(0).headers().get("Authorization"))
                 .isEqualTo("Bearer sk-test-p1");
-        final RequestEvent event = lastEvent();
+        final RequestEvent event = eventOf(response);
         assertThat(event.sessionId()).isEqualTo("s-1");
         assertThat(event.model()).isEqualTo("fake-large");
         assertThat(event.tokens().input()).isEqualTo(3);
@@ -241,9 +257,9 @@ class RouterIT {
                 .doesNotContain("usage");
         assertThat(fake.requests().get(0).json().at("/stream_options/include_usage").asBoolean())
                 .isTrue();
-        assertThat(lastEvent().tokens().estimated()).isFalse();
-        assertThat(lastEvent().streamed()).isTrue();
-        assertThat(lastEvent().timeToFirstToken()).isNotNull();
+        assertThat(eventOf(plain).tokens().estimated()).isFalse();
+        assertThat(eventOf(plain).streamed()).isTrue();
+        assertThat(eventOf(plain).timeToFirstToken()).isNotNull();
 
         final HttpResponse<String> withUsage = post("/v1/chat/completions",
                 chat("chain", true, ",\"stream_options\":{\"include_usage\":true}"));
@@ -284,7 +300,7 @@ class RouterIT {
                 .contains("attempts=3");
         assertThat(fake.requests()).hasSize(2);
         assertThat(other.requests()).hasSize(1);
-        assertThat(lastEvent().attempts()).isEqualTo(3);
+        assertThat(eventOf(response).attempts()).isEqualTo(3);
     }
 
     @Test
@@ -331,23 +347,25 @@ class RouterIT {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"stream_interrupted\"")
                 .endsWith("data: [DONE]\n\n");
-        assertThat(lastEvent().errorType()).isEqualTo("stream_interrupted");
+        waitFor(() -> events.stream().anyMatch(e -> "stream_interrupted".equals(e.errorType())),
+                "an event recording the interrupted stream, among " + events);
     }
 
     @Test
     void repeatedFailuresPutAProviderInCooldown() throws Exception {
-        for (int i = 0; i < 4; i++) {
-            other.enqueue(Fault.status(503, null));
+        for (int i = 0; i < 10; i++) {
+            third.enqueue(Fault.status(503, null));
         }
-        post("/v1/chat/completions", chat("gpt-3.5-turbo", false, ""));
-        post("/v1/chat/completions", chat("gpt-3.5-turbo", false, ""));
+        for (int i = 0; i < 3; i++) {
+            post("/v1/chat/completions", chat("gpt-3.5-turbo", false, ""));
+        }
         final HttpResponse<String> cooled = post("/v1/chat/completions",
                 chat("gpt-3.5-turbo", false, ""));
 
         assertThat(cooled.statusCode()).isEqualTo(503);
         assertThat(cooled.body()).contains("no_provider_available");
-        assertThat(other.requests()).hasSize(3);
-        assertThat(gogo("lodestar:providers")).contains("p2").contains("open");
+        assertThat(third.requests()).hasSize(5);
+        assertThat(gogo("lodestar:providers")).contains("p3").contains("open");
         assertThat(gogo("lodestar:route chain hello")).contains("1. p1/fake-small");
     }
 
@@ -388,16 +406,17 @@ class RouterIT {
                     .statusCode() == 401, "keys to apply");
             assertThat(post("/v1/chat/completions", chat("fake-large", false, ""),
                     "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
-            assertThat(post("/v1/chat/completions", chat("fake-large", false, ""),
-                    "Authorization", "Bearer sk-alice").statusCode()).isEqualTo(200);
+            final HttpResponse<String> allowed = post("/v1/chat/completions",
+                    chat("fake-large", false, ""), "Authorization", "Bearer sk-alice");
+            assertThat(allowed.statusCode()).isEqualTo(200);
             final HttpResponse<String> limited = post("/v1/chat/completions",
                     chat("fake-large", false, ""), "Authorization", "Bearer sk-alice");
             assertThat(limited.statusCode()).isEqualTo(429);
             assertThat(limited.headers().firstValue("Retry-After")).isPresent();
-            assertThat(lastEvent().clientId()).isEqualTo("alice");
+            assertThat(eventOf(allowed).clientId()).isEqualTo("alice");
         } finally {
             router("maxAttempts", "2", "backoffBaseMs", "10", "backoffMaxMs", "1500",
-                    "cooldownAfterFailures", "3", "cooldownSeconds", "60", "maxBodyBytes",
+                    "cooldownAfterFailures", "5", "cooldownSeconds", "60", "maxBodyBytes",
                     "2048", "baselineModel", "fake-large");
             waitFor(() -> post("/v1/chat/completions", chat("fake-large", false, ""))
                     .statusCode() == 200, "keys to be removed");

@@ -1,0 +1,318 @@
+package lodestar.provider.openai.internal;
+
+import static lodestar.provider.openai.internal.Fixtures.FILE;
+import static lodestar.provider.openai.internal.Fixtures.KEY;
+import static lodestar.provider.openai.internal.Fixtures.config;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import lodestar.api.provider.ModelInfo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+
+    private static Map<String, Object> props() {
+        return Fixtures.properties("https://api.example.com/v1/");
+    }
+
+    private static Settings parse(final Map<String, Object> props) {
+        return parse(props, Map.of());
+    }
+
+    private static Settings parse(final Map<String, Object> props, final Map<String, String> env) {
+        return Settings.parse(config(props), props, env::get);
+    }
+
+    private static Settings.InvalidConfigException invalid(final Map<String, Object> props) {
+        try {
+            parse(props);
+        } catch (final Settings.InvalidConfigException e) {
+            assertThat(e.getMessage()).startsWith("Invalid configuration in " + FILE + ": ");
+            assertThat(e.source()).isEqualTo(FILE);
+            assertThat(e.getMessage()).doesNotContain(KEY);
+            return e;
+        }
+        throw new AssertionError("configuration accepted: " + props);
+    }
+
+    @Test
+    void defaultsApply() {
+        final Map<String, Object> props = new HashMap<>();
+        props.put("service.pid", "lodestar.provider.openai~prod");
+        final Settings settings = parse(props);
+        assertThat(settings.id()).isEqualTo("openai-prod");
+        assertThat(settings.baseUrl()).isEqualTo("https://api.openai.com/v1");
+        assertThat(settings.hasKey()).isFalse();
+        assertThat(settings.keyHint()).isEqualTo(".apiKey in configuration "
+                + "lodestar.provider.openai~prod");
+        assertThat(settings.models()).isEmpty();
+        assertThat(settings.local()).isFalse();
+        assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(settings.firstByteTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settings.totalTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(settings.extraHeaders()).isEmpty();
+        assertThat(settings.warnings()).isEmpty();
+    }
+
+    @Test
+    void idComesFromTheConfigurationOrItsName() {
+        final Map<String, Object> props = props();
+        assertThat(parse(props).id()).isEqualTo("openai-test");
+        props.put("id", "xai");
+        assertThat(parse(props).id()).isEqualTo("xai");
+        props.remove("id");
+        props.remove("service.pid");
+        assertThat(parse(props).id()).isEqualTo("openai-test");
+        props.remove(Settings.FILE_PROPERTY);
+        assertThat(parse(props).id()).isEqualTo("openai");
+        assertThat(Settings.source(props)).isEqualTo("configuration lodestar.provider.openai");
+    }
+
+    @Test
+    void modelMetadataIsReadInUsdPerToken() {
+        final Map<String, Object> props = props();
+        props.put("models", "gpt-4o, gpt-4o-mini,,gpt-4o");
+        props.put("model.gpt-4o", "context=128000,tools=true,vision=true,input=2.50,"
+                + "output=10.00");
+        props.put("model.gpt-4o-mini", " vision = TRUE , tools=false ");
+        props.put("local", "true");
+        final List<ModelInfo> models = parse(props).models();
+        assertThat(models).hasSize(2);
+        assertThat(models.get(0)).isEqualTo(new ModelInfo("gpt-4o", "openai-test", 128000, true,
+                true, true, 2.5e-6, 1e-5));
+        assertThat(models.get(1)).isEqualTo(new ModelInfo("gpt-4o-mini", "openai-test", 0,
+                false, true, true, 0, 0));
+    }
+
+    @Test
+    void keysAreReadLiterallyOrFromTheEnvironment() {
+        final Map<String, Object> props = props();
+        assertThat(parse(props).apiKey()).isEqualTo(KEY);
+        assertThat(parse(props).keyHint()).isEqualTo(".apiKey in " + FILE);
+
+        props.put(".apiKey", "${env:MY_KEY}");
+        assertThat(parse(props, Map.of("MY_KEY", " sk-from-env ")).apiKey())
+                .isEqualTo("sk-from-env");
+        props.put(".apiKey", "$[env:MY_KEY]");
+        assertThat(parse(props, Map.of("MY_KEY", "sk-other")).apiKey()).isEqualTo("sk-other");
+
+        final Settings missing = parse(props);
+        assertThat(missing.hasKey()).isFalse();
+        assertThat(missing.keyHint()).isEqualTo("MY_KEY");
+        assertThat(parse(props, Map.of("MY_KEY", "  ")).hasKey()).isFalse();
+    }
+
+    @Test
+    void anEmptiedReferenceIsFoundInTheFile(@TempDir final Path dir) throws Exception {
+        final Path file = dir.resolve("lodestar.provider.openai-openai.cfg");
+        Files.writeString(file, "# comment\nid=openai\n  .apiKey = ${env:OPENAI_API_KEY}\n");
+        final Map<String, Object> props = props();
+        props.put(".apiKey", "");
+        props.put(Settings.FILE_PROPERTY, file.toUri().toString());
+        final Settings settings = parse(props);
+        assertThat(settings.hasKey()).isFalse();
+        assertThat(settings.keyHint()).isEqualTo("OPENAI_API_KEY");
+
+        Files.writeString(file, ".apiKey=$[env:XAI_API_KEY]\n");
+        assertThat(Settings.referenceInFile(file.toString())).isEqualTo("XAI_API_KEY");
+        Files.writeString(file, ".apiKey=\n");
+        assertThat(Settings.referenceInFile(file.toString())).isNull();
+        Files.writeString(file, ".apiKey=${env:bad name}\n");
+        assertThat(Settings.referenceInFile(file.toString())).isNull();
+        assertThat(Settings.referenceInFile(dir.resolve("missing.cfg").toString())).isNull();
+        assertThat(Settings.referenceInFile(null)).isNull();
+        assertThat(Settings.referenceInFile("file:not a uri")).isNull();
+    }
+
+    @Test
+    void toStringHidesTheKey() {
+        final Settings settings = parse(props());
+        assertThat(settings.toString()).doesNotContain(KEY).contains("apiKey=****");
+        final Map<String, Object> props = props();
+        props.remove(".apiKey");
+        assertThat(parse(props).toString()).contains("apiKey=none");
+    }
+
+    @Test
+    void extraHeadersAreParsed() {
+        final Map<String, Object> props = props();
+        props.put("extraHeaders", " HTTP-Referer: https://lodestar.dev ;X-Title:Lodestar; ");
+        assertThat(parse(props).extraHeaders()).containsExactly(
+                Map.entry("HTTP-Referer", "https://lodestar.dev"),
+                Map.entry("X-Title", "Lodestar"));
+    }
+
+    @Test
+    void unknownKeysAndStrayMetadataAreWarnings() {
+        final Map<String, Object> props = props();
+        props.put("baseURL", "typo");
+        props.put("model.gpt-9", "context=1");
+        props.put("component.name", "x");
+        props.put("felix.fileinstall.dir", "/x");
+        final Settings settings = parse(props);
+        assertThat(settings.warnings()).containsExactly(
+                "unknown key 'baseURL' (known keys: .apiKey, baseUrl, connectTimeoutMs, "
+                        + "extraHeaders, firstByteTimeoutMs, id, local, models, totalTimeoutMs "
+                        + "and model.<modelId>)",
+                "'model.gpt-9' describes a model that is not in 'models'; ignored");
+    }
+
+    @Test
+    void badUrlsAreRejected() {
+        for (final String url : List.of("ftp://x/v1", "not a url", "https:///v1",
+                "https://user:pw@host/v1", "https://host/v1?api-version=1", "relative/v1")) {
+            final Map<String, Object> props = props();
+            props.put("baseUrl", url);
+            assertThat(invalid(props).problems()).singleElement().asString()
+                    .startsWith("baseUrl");
+        }
+    }
+
+    @Test
+    void badTimeoutsAreRejected() {
+        final Map<String, Object> props = props();
+        props.put("connectTimeoutMs", "-1");
+        props.put("firstByteTimeoutMs", "0");
+        props.put("totalTimeoutMs", "ten minutes");
+        assertThat(invalid(props).problems()).containsExactly(
+                "connectTimeoutMs must be positive (is -1)",
+                "firstByteTimeoutMs must be positive (is 0)",
+                "totalTimeoutMs is not a whole number of milliseconds");
+    }
+
+    @Test
+    void badModelMetadataIsRejected() {
+        final Map<String, Object> props = props();
+        props.put("model.fake-small", "context=lots,tools=maybe,input=-1,colour=red,vision");
+        assertThat(invalid(props).problems()).containsExactly(
+                "model.fake-small: context is not a whole number ('lots')",
+                "model.fake-small: tools must be true or false (is 'maybe')",
+                "model.fake-small: input must be between 0 and 1000000 USD per 1M tokens (is -1)",
+                "model.fake-small: unknown attribute 'colour' (known: context, tools, vision, "
+                        + "input, output)",
+                "model.fake-small: 'vision' needs a value (name=value)");
+    }
+
+    @Test
+    void otherMistakesAreRejected() {
+        final Map<String, Object> props = props();
+        props.put("id", "my provider");
+        props.put("local", "yes");
+        props.put("models", "a, b c");
+        props.put("extraHeaders", "Authorization: Bearer x; NoColon; Bad Name: v; Host: h");
+        assertThat(invalid(props).problems()).containsExactly(
+                "id 'my provider' is invalid (1 to 64 letters, digits, '.', '_' or '-', "
+                        + "starting with a letter or digit)",
+                "local must be true or false",
+                "extraHeaders must not set Authorization (set by the provider or the HTTP "
+                        + "client)",
+                "extraHeaders entry 1 is not 'Name: value'",
+                "extraHeaders has an invalid header name 'Bad Name'",
+                "extraHeaders must not set Host (set by the provider or the HTTP client)",
+                "models: model id 'b c' contains white space");
+    }
+
+    @Test
+    void badKeysAreRejectedWithoutShowingThem() {
+        final Map<String, Object> props = props();
+        props.put(".apiKey", "${OPENAI_API_KEY}");
+        assertThat(invalid(props).problems()).containsExactly(
+                ".apiKey looks like an unresolved reference; use ${env:NAME} or $[env:NAME]");
+        props.put(".apiKey", "${env:1BAD}");
+        assertThat(invalid(props).problems()).containsExactly(
+                ".apiKey refers to an invalid environment variable name");
+        props.put(".apiKey", "sk-with space");
+        assertThat(invalid(props).problems()).containsExactly(
+                ".apiKey holds characters that cannot be sent in a header");
+        props.put(".apiKey", "${env:K}");
+        try {
+            parse(props, Map.of("K", "sk-a\nb"));
+            throw new AssertionError("accepted");
+        } catch (final Settings.InvalidConfigException e) {
+            assertThat(e.problems()).containsExactly(
+                    "the environment variable K holds characters that cannot be sent in a "
+                            + "header");
+        }
+    }
+
+    @Test
+    void factoryNameFallsBackToTheFileName() {
+        assertThat(Settings.factoryName(Map.of(Settings.FILE_PROPERTY,
+                "file:/c/lodestar.provider.openai-my-groq.cfg"))).isEqualTo("my-groq");
+        assertThat(Settings.factoryName(Map.of(Settings.FILE_PROPERTY, "C:\\c\\x.cfg")))
+                .isNull();
+        assertThat(Settings.factoryName(Map.of("service.pid", "lodestar.provider.openai.42")))
+                .isNull();
+    }
+
+    @Test
+    void nonTextValuesAreReported() {
+        final Map<String, Object> props = props();
+        props.put("timeouts", 5);
+        assertThatThrownBy(() -> Settings.parse(new BrokenConfig(), props, k -> null))
+                .isInstanceOf(Settings.InvalidConfigException.class)
+                .hasMessageContaining("id cannot be read as text")
+                .hasMessageContaining("local must be true or false");
+    }
+
+    /** A typed configuration whose every method fails, as a bad conversion would. */
+    @SuppressWarnings("all")
+    private static final class BrokenConfig implements OpenAiConfig {
+        @Override
+        public Class<? extends java.lang.annotation.Annotation> annotationType() {
+            return OpenAiConfig.class;
+        }
+
+        @Override
+        public String id() {
+            throw new IllegalArgumentException("conversion");
+        }
+
+        @Override
+        public String baseUrl() {
+            return "https://x/v1";
+        }
+
+        @Override
+        public String _apiKey() {
+            return "";
+        }
+
+        @Override
+        public String models() {
+            return "";
+        }
+
+        @Override
+        public boolean local() {
+            throw new IllegalArgumentException("conversion");
+        }
+
+        @Override
+        public long connectTimeoutMs() {
+            return 1;
+        }
+
+        @Override
+        public long firstByteTimeoutMs() {
+            return 1;
+        }
+
+        @Override
+        public long totalTimeoutMs() {
+            return 1;
+        }
+
+        @Override
+        public String extraHeaders() {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Router overhead benchmark: the same load sent straight to a fast fake upstream and through
+# Lodestar, in one run, on loopback.
+#
+#   scripts/bench.sh [DURATION_SECONDS]      (default 10)
+#
+# Needs wrk (Debian: apt-get install wrk) and a built project (mvn -DskipTests package).
+# Prints: latency p50/p99 at 1 connection, requests/s at 32 connections, errors, streaming time
+# to first token (median of 200, direct vs through Lodestar), and Lodestar's RSS under load.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+duration=${1:-10}
+command -v wrk >/dev/null || { echo "bench: wrk not found (apt-get install wrk)" >&2; exit 1; }
+jar="$root/runtime/target/lodestar.jar"
+fake_jar=$(ls "$root"/bundles/lodestar.test.upstream/target/lodestar.test.upstream-*.jar \
+  2>/dev/null | grep -v tests | head -1)
+[ -f "$jar" ] && [ -n "$fake_jar" ] || { echo "bench: build first: mvn -DskipTests package" >&2; exit 1; }
+
+work=$(mktemp -d)
+cleanup() { kill "${lodestar_pid:-}" "${fake_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true
+  rm -rf "$work"; }
+trap cleanup EXIT
+
+# the fake upstream, as a plain Java process
+cp_file="$work/cp.txt"
+(cd "$root/bundles/lodestar.test.upstream" && mvn -q -o dependency:build-classpath \
+  -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=runtime >/dev/null)
+java -Xmx256m -cp "$fake_jar:$(cat "$cp_file")" lodestar.test.upstream.FakeUpstreamMain 0 \
+  > "$work/fake.url" &
+fake_pid=$!
+for _ in $(seq 100); do [ -s "$work/fake.url" ] && break; sleep 0.1; done
+fake=$(head -1 "$work/fake.url")
+
+# Lodestar with one provider pointing at the fake
+mkdir -p "$work/config" "$work/deploy" "$work/data"
+cp "$root/config/lodestar.runtime.cfg" "$root/config/lodestar.modules.cfg" "$work/config/"
+cat > "$work/config/lodestar.provider.openai-bench.cfg" <<CFG
+id=bench
+baseUrl=$fake/v1
+.apiKey=sk-bench
+models=fake-small
+CFG
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+LODESTAR_PORT=$port LODESTAR_CONFIG_DIR="$work/config" LODESTAR_DEPLOY_DIR="$work/deploy" \
+  LODESTAR_DATA_DIR="$work/data" LODESTAR_JAR="$jar" \
+  JAVA_OPTS="-Xms64m -Xmx512m -XX:+UseSerialGC" \
+  "$root/scripts/start-router.sh" </dev/null > "$work/lodestar.log" 2>&1 &
+lodestar_pid=$!
+lodestar="http://127.0.0.1:$port"
+for _ in $(seq 200); do
+  curl -sf "$lodestar/v1/models" 2>/dev/null | grep -q fake-small && break; sleep 0.1
+done
+
+body='{"model":"fake-small","messages":[{"role":"user","content":"hello there"}]}'
+cat > "$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+run() { # name url connections threads
+  wrk -t"$4" -c"$3" -d"${duration}s" --latency -s "$work/post.lua" "$2/v1/chat/completions" \
+    > "$work/$1.txt"
+  local p50 p99 rps errors
+  p50=$(awk '/^ +50%/{print $2}' "$work/$1.txt"); p99=$(awk '/^ +99%/{print $2}' "$work/$1.txt")
+  rps=$(awk '/Requests\/sec/{print $2}' "$work/$1.txt")
+  errors=$(awk '/Non-2xx|Socket errors/{print}' "$work/$1.txt" | tr '\n' ' ')
+  printf '%-22s p50 %-9s p99 %-9s req/s %-10s %s\n' "$1" "$p50" "$p99" "$rps" "${errors:-no errors}"
+}
+
+echo "warm-up..."; wrk -t2 -c16 -d5s -s "$work/post.lua" "$lodestar/v1/chat/completions" >/dev/null
+wrk -t2 -c16 -d3s -s "$work/post.lua" "$fake/v1/chat/completions" >/dev/null
+echo "== 1 connection"
+run direct-1c "$fake" 1 1
+run lodestar-1c "$lodestar" 1 1
+echo "== 32 connections"
+run direct-32c "$fake" 32 2
+rss_before=$(ps -o rss= -p "$(pgrep -f "http.port=$port" | head -1)")
+run lodestar-32c "$lodestar" 32 2 &
+sleep $((duration / 2))
+rss_load=$(ps -o rss= -p "$(pgrep -f "http.port=$port" | head -1)")
+wait $!
+echo "Lodestar RSS: idle-ish ${rss_before} KiB, under 32-connection load ${rss_load} KiB"
+
+echo "== streaming time to first token (200 requests each, median)"
+sbody='{"model":"fake-small","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+ttft() {
+  for _ in $(seq 200); do
+    curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' \
+      -d "$sbody" "$1/v1/chat/completions"
+  done | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int(NR/2)]*1000}'
+}
+d=$(ttft "$fake"); l=$(ttft "$lodestar")
+echo "ttft direct ${d} ms, through Lodestar ${l} ms, added $(awk -v a="$l" -v b="$d" 'BEGIN{printf "%.3f", a-b}') ms"
+echo "overhead header of one request: $(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+  -d "$body" "$lodestar/v1/chat/completions" | grep -i x-lodestar-overhead-ms | tr -d '\r')"
