@@ -23,7 +23,7 @@ trap cleanup EXIT
 
 # the fake upstream, as a plain Java process
 cp_file="$work/cp.txt"
-(cd "$root/bundles/lodestar.test.upstream" && mvn -q -o dependency:build-classpath \
+(cd "$root/bundles/lodestar.test.upstream" && mvn -q dependency:build-classpath \
   -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=runtime >/dev/null)
 java -Xmx256m -cp "$fake_jar:$(cat "$cp_file")" lodestar.test.upstream.FakeUpstreamMain 0 \
   > "$work/fake.url" &
