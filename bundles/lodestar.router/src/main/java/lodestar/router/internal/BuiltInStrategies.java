@@ -36,8 +36,7 @@ final class BuiltInStrategies {
 
         @Override
         public RouteDecision route(final RoutingContext context) {
-            final List<ModelInfo> models = Targets.resolve(
-                    Targets.parse(context.settings().get("targets")), context.available());
+            final List<ModelInfo> models = Targets.configured(context);
             if (models.isEmpty()) {
                 return new RouteDecision(List.of(), name(), "fixed: target unavailable");
             }
@@ -57,8 +56,7 @@ final class BuiltInStrategies {
 
         @Override
         public RouteDecision route(final RoutingContext context) {
-            final List<ModelInfo> models = Targets.resolve(
-                    Targets.parse(context.settings().get("targets")), context.available());
+            final List<ModelInfo> models = Targets.configured(context);
             return new RouteDecision(models, name(), "fallback chain of " + models.size()
                     + (models.isEmpty() ? "" : ", first " + models.get(0).qualifiedName()));
         }

@@ -83,9 +83,8 @@ final class ChatExchange implements AsyncListener {
     private synchronized void next() {
         while (!finished && candidate < plan.candidates().size()) {
             final ModelInfo model = plan.candidates().get(candidate);
-            final ModelProvider provider = core.provider(model.providerId()).orElse(null);
-            if (provider == null || !provider.isAvailable()
-                    || !core.breaker(model.providerId()).allow()) {
+            final ModelProvider provider = core.usable(model).orElse(null);
+            if (provider == null) {
                 candidate++;
                 attempt = 0;
                 continue;
@@ -250,8 +249,8 @@ final class ChatExchange implements AsyncListener {
             return;
         }
         final ModelInfo model = plan.candidates().get(candidate);
-        final ModelProvider provider = core.provider(model.providerId()).orElse(null);
-        if (provider == null || !core.breaker(model.providerId()).allow()) {
+        final ModelProvider provider = core.usable(model).orElse(null);
+        if (provider == null) {
             candidate++;
             attempt = 0;
             next();

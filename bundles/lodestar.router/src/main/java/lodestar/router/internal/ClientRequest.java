@@ -39,11 +39,7 @@ record ClientRequest(String requestId, long arrivalNanos, byte[] body, String cl
     static Result read(final RouterCore core, final HttpServletRequest request,
             final long arrivalNanos) throws IOException {
         final RouterCore.Settings settings = core.settings();
-        final String authorization = request.getHeader("Authorization");
-        String presented = request.getHeader("x-api-key");
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            presented = authorization.substring(7).trim();
-        }
+        final String presented = presentedKey(request);
         final Optional<String> client = core.authenticate(presented);
         if (client.isEmpty()) {
             return new Result(null, new ApiError(401, presented == null
@@ -81,6 +77,21 @@ record ClientRequest(String requestId, long arrivalNanos, byte[] body, String cl
         }
         return new Result(new ClientRequest(UUID.randomUUID().toString(), arrivalNanos, body,
                 client.get(), session, Map.copyOf(headers)), null);
+    }
+
+    /**
+     * The client key a request presents: {@code Authorization: Bearer <key>} (OpenAI style),
+     * else {@code x-api-key} (Anthropic style).
+     *
+     * @param request the servlet request
+     * @return the key, or {@code null}
+     */
+    static String presentedKey(final HttpServletRequest request) {
+        final String authorization = request.getHeader("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return authorization.substring(7).trim();
+        }
+        return request.getHeader("x-api-key");
     }
 
     private static ApiError tooLarge(final int limit) {

@@ -116,9 +116,8 @@ public final class ForwardServlet extends HttpServlet {
         synchronized void next() {
             while (++candidate < plan.candidates().size()) {
                 final ModelInfo model = plan.candidates().get(candidate);
-                final ModelProvider provider = core.provider(model.providerId()).orElse(null);
-                if (provider == null || !provider.isAvailable()
-                        || !core.breaker(model.providerId()).allow()) {
+                final ModelProvider provider = core.usable(model).orElse(null);
+                if (provider == null) {
                     continue;
                 }
                 current = model;

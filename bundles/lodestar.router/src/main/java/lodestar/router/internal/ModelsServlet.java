@@ -41,10 +41,7 @@ public final class ModelsServlet extends HttpServlet {
     @Override
     protected void doGet(final HttpServletRequest request, final HttpServletResponse response)
             throws IOException {
-        final String authorization = request.getHeader("Authorization");
-        final String key = authorization != null && authorization.startsWith("Bearer ")
-                ? authorization.substring(7).trim() : request.getHeader("x-api-key");
-        if (core.authenticate(key).isEmpty()) {
+        if (core.authenticate(ClientRequest.presentedKey(request)).isEmpty()) {
             Responses.error(response, core.mapper, new ApiError(401, "Incorrect or missing API "
                     + "key.", "authentication_error", null, "invalid_api_key", 0), null);
             return;

@@ -146,6 +146,19 @@ public final class RouterCore {
         return providers.keySet().stream().filter(p -> p.id().equals(id)).findFirst();
     }
 
+    /**
+     * The provider to send a candidate to now: live, available, and its circuit letting a
+     * request through (a half-open circuit lets exactly one probe through, so this claims it).
+     *
+     * @param model the candidate
+     * @return the provider, or empty when the candidate must be skipped
+     */
+    Optional<ModelProvider> usable(final ModelInfo model) {
+        return provider(model.providerId())
+                .filter(ModelProvider::isAvailable)
+                .filter(p -> breaker(model.providerId()).allow());
+    }
+
     CircuitBreaker breaker(final String providerId) {
         return breakers.computeIfAbsent(providerId, id -> new CircuitBreaker(clock));
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import lodestar.api.provider.ModelInfo;
+import lodestar.api.routing.RoutingContext;
 
 /** Resolves target names ({@code providerId/model} or {@code model}) against available models. */
 final class Targets {
@@ -23,6 +24,16 @@ final class Targets {
         }
         return Arrays.stream(setting.split(",")).map(String::trim).filter(s -> !s.isEmpty())
                 .toList();
+    }
+
+    /**
+     * The available models matching a virtual model's {@code targets} setting, in order.
+     *
+     * @param context the routing context
+     * @return matching models
+     */
+    static List<ModelInfo> configured(final RoutingContext context) {
+        return resolve(parse(context.settings().get("targets")), context.available());
     }
 
     /**

@@ -51,14 +51,6 @@ public final class VirtualModel {
         this.settings = Map.copyOf(map);
     }
 
-    VirtualModel(final String name, final String strategy, final List<String> targets) {
-        this.name = name;
-        this.strategy = strategy;
-        this.targets = List.copyOf(targets);
-        this.description = "";
-        this.settings = Map.of("name", name, "strategy", strategy,
-                "targets", String.join(",", targets));
-    }
 
     /** @return the model name clients use */
     public String name() {

@@ -1,7 +1,5 @@
 package lodestar.runtime.internal;
 
-import java.util.Dictionary;
-import java.util.Enumeration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -70,22 +68,6 @@ final class ConfigReport {
         return out;
     }
 
-    /**
-     * Copies a dictionary into a map.
-     *
-     * @param dictionary the dictionary, may be {@code null}
-     * @return a mutable map
-     */
-    static Map<String, Object> toMap(final Dictionary<String, ?> dictionary) {
-        final Map<String, Object> map = new TreeMap<>();
-        if (dictionary != null) {
-            for (final Enumeration<String> keys = dictionary.keys(); keys.hasMoreElements();) {
-                final String key = keys.nextElement();
-                map.put(key, dictionary.get(key));
-            }
-        }
-        return map;
-    }
 
     /**
      * Whether a key is set by the framework, SCR or FileInstall rather than by the user.

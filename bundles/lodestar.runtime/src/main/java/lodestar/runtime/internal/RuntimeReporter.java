@@ -146,9 +146,9 @@ public final class RuntimeReporter {
         final List<BundleView> views = new ArrayList<>();
         for (final Bundle bundle : context.getBundles()) {
             final String name = bundle.getSymbolicName();
-            if (name != null && name.startsWith("lodestar.")
-                    || modules.moduleOf(name) != null) {
-                views.add(BundleView.of(bundle, modules.moduleOf(name)));
+            final String module = modules.moduleOf(name);
+            if (name != null && name.startsWith("lodestar.") || module != null) {
+                views.add(BundleView.of(bundle, module));
             }
         }
         views.sort(Comparator.comparing(BundleView::symbolicName));

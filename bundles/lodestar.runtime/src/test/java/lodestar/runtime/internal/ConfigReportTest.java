@@ -2,7 +2,6 @@ package lodestar.runtime.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Hashtable;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,13 +44,4 @@ class ConfigReportTest {
         assertThat(ConfigReport.isSecret("baseUrl")).isFalse();
     }
 
-    @Test
-    void dictionariesBecomeMaps() {
-        final Hashtable<String, Object> table = new Hashtable<>();
-        table.put("a", 1);
-        table.put("b", "x");
-
-        assertThat(ConfigReport.toMap(table)).containsEntry("a", 1).containsEntry("b", "x");
-        assertThat(ConfigReport.toMap(null)).isEmpty();
-    }
 }
