@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -65,6 +66,17 @@ class RouterE2E {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private static void count(final HttpResponse<String> response, final AtomicInteger ok,
+            final AtomicInteger failed) {
+        if (response.statusCode() == 200) {
+            ok.incrementAndGet();
+        } else {
+            failed.incrementAndGet();
+            System.out.println("[e2e] failed under load: " + response.statusCode() + " "
+                    + response.body());
+        }
+    }
+
     private static boolean isOk(final HttpResponse<String> response) {
         return response.statusCode() == 200;
     }
@@ -108,20 +120,15 @@ class RouterE2E {
             final AtomicInteger ok = new AtomicInteger();
             final AtomicInteger failed = new AtomicInteger();
             final ExecutorService load = Executors.newFixedThreadPool(4);
-            final List<Future<?>> workers = Stream.generate(() -> load.submit(() -> {
-                while (running.get()) {
-                    try {
-                        if (chat(lodestar, "chain", false, "sk-alice").statusCode() == 200) {
-                            ok.incrementAndGet();
-                        } else {
-                            failed.incrementAndGet();
-                        }
-                    } catch (final Exception e) {
-                        failed.incrementAndGet();
+            final List<Future<Void>> workers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                workers.add(load.submit(() -> {
+                    while (running.get()) {
+                        count(chat(lodestar, "chain", false, "sk-alice"), ok, failed);
                     }
-                }
-                return null;
-            })).limit(4).toList();
+                    return null;
+                }));
+            }
             Thread.sleep(500);
             final String id = lodestar.script("shell.sh", "lb", "-s").output().lines()
                     .filter(line -> line.contains("|lodestar.provider.openai"))
@@ -130,7 +137,7 @@ class RouterE2E {
             assertThat(lodestar.script("shell.sh", "uninstall", id).exitCode()).isZero();
             Thread.sleep(1000);
             running.set(false);
-            for (final Future<?> worker : workers) {
+            for (final Future<Void> worker : workers) {
                 worker.get();
             }
             load.shutdown();
@@ -155,11 +162,8 @@ class RouterE2E {
                     .contains("open");
 
             // a rate-limited key gets 429 with Retry-After, live after a config edit
-            lodestar.writeConfig("lodestar.router.cfg", ".proxyKeys=alice:sk-alice
-"
-                    + "rateLimitPerMinute=1
-rateLimitBurst=1
-");
+            lodestar.writeConfig("lodestar.router.cfg", ".proxyKeys=alice:sk-alice\n"
+                    + "rateLimitPerMinute=1\nrateLimitBurst=1\n");
             LodestarProcess.waitFor(() -> {
                 final HttpResponse<String> limited = chat(lodestar, "chain", false, "sk-alice");
                 return limited.statusCode() == 429
