@@ -25,7 +25,7 @@ trap cleanup EXIT
 cp_file="$work/cp.txt"
 (cd "$root/bundles/lodestar.test.upstream" && mvn -q dependency:build-classpath \
   -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=runtime >/dev/null)
-java -Xmx256m -cp "$fake_jar:$(cat "$cp_file")" lodestar.test.upstream.FakeUpstreamMain 0 \
+java -Xmx256m -Dsun.net.httpserver.nodelay=true -cp "$fake_jar:$(cat "$cp_file")" lodestar.test.upstream.FakeUpstreamMain 0 \
   > "$work/fake.url" &
 fake_pid=$!
 for _ in $(seq 100); do [ -s "$work/fake.url" ] && break; sleep 0.1; done
@@ -43,7 +43,7 @@ CFG
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 LODESTAR_PORT=$port LODESTAR_CONFIG_DIR="$work/config" LODESTAR_DEPLOY_DIR="$work/deploy" \
   LODESTAR_DATA_DIR="$work/data" LODESTAR_JAR="$jar" \
-  JAVA_OPTS="-Xms64m -Xmx512m -XX:+UseSerialGC" \
+  JAVA_OPTS="-Xms64m -Xmx512m -XX:+UseSerialGC ${BENCH_JAVA_OPTS:-}" \
   "$root/scripts/start-router.sh" </dev/null > "$work/lodestar.log" 2>&1 &
 lodestar_pid=$!
 lodestar="http://127.0.0.1:$port"

@@ -295,8 +295,7 @@ final class ChatExchange implements AsyncListener {
                 + (attempts > 1 ? "; attempts=" + attempts : ""));
         final long overhead = (dispatchNanos == 0 ? System.nanoTime() : dispatchNanos)
                 - client.arrivalNanos();
-        response.setHeader("x-lodestar-overhead-ms",
-                String.format(Locale.ROOT, "%.3f", overhead / 1e6));
+        response.setHeader("x-lodestar-overhead-ms", Responses.millis(overhead));
     }
 
     private void streamError(final ProviderFailure failure) {

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * What every proxied request goes through before routing: body limit, client key, rate limit,
@@ -75,7 +74,7 @@ record ClientRequest(String requestId, long arrivalNanos, byte[] body, String cl
         if (session == null) {
             session = headers.get("x-claude-code-session-id");
         }
-        return new Result(new ClientRequest(UUID.randomUUID().toString(), arrivalNanos, body,
+        return new Result(new ClientRequest(Responses.requestId(), arrivalNanos, body,
                 client.get(), session, Map.copyOf(headers)), null);
     }
 

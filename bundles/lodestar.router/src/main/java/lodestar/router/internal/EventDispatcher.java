@@ -1,5 +1,6 @@
 package lodestar.router.internal;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -19,6 +20,9 @@ import org.slf4j.LoggerFactory;
 final class EventDispatcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventDispatcher.class);
+
+    private static final int BATCH = 256;
+    private static final long PAUSE_MS = 5;
 
     private final BlockingQueue<RequestEvent> queue;
     private final Supplier<List<RequestListener>> listeners;
@@ -45,11 +49,22 @@ final class EventDispatcher {
     }
 
     private void run() {
+        final List<RequestEvent> batch = new ArrayList<>(BATCH);
         while (running || !queue.isEmpty()) {
             try {
-                final RequestEvent event = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (event != null) {
-                    deliver(event);
+                final RequestEvent first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                deliver(first);
+                queue.drainTo(batch, BATCH);
+                batch.forEach(this::deliver);
+                final boolean busy = batch.size() == BATCH;
+                batch.clear();
+                if (!busy && running) {
+                    // under load, collect a few milliseconds of events per wake-up instead of
+                    // waking this thread (a context switch) once per request
+                    Thread.sleep(PAUSE_MS);
                 }
             } catch (final InterruptedException e) {
                 if (!running) {

@@ -10,7 +10,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import lodestar.api.chat.Usage;
 import lodestar.api.event.RequestEvent;
 import lodestar.api.provider.CallOptions;
@@ -157,8 +156,8 @@ public final class ForwardServlet extends HttpServlet {
             response.setHeader("x-lodestar-model", current.qualifiedName());
             response.setHeader("x-lodestar-route", plan.strategy() + "; "
                     + plan.explanation());
-            response.setHeader("x-lodestar-overhead-ms", String.format(Locale.ROOT, "%.3f",
-                    (firstByte - client.arrivalNanos()) / 1e6));
+            response.setHeader("x-lodestar-overhead-ms",
+                    Responses.millis(firstByte - client.arrivalNanos()));
         }
 
         @Override

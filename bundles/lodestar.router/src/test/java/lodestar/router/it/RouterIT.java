@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -458,5 +461,81 @@ class RouterIT {
             openai.start();
             waitFor(() -> models().contains("fake-large"), "models to come back");
         }
+    }
+
+    /**
+     * Sends a streamed completion over a raw socket, reads until {@code marker} arrived (or
+     * nothing when it is {@code null}) and closes the connection: a user pressing Esc.
+     */
+    private void hangUp(final String body, final String marker) throws Exception {
+        final URI uri = URI.create(base);
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(10_000);
+            final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            final OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: " + uri.getHost()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(bytes);
+            out.flush();
+            if (marker != null) {
+                final InputStream in = socket.getInputStream();
+                final StringBuilder seen = new StringBuilder();
+                final byte[] buffer = new byte[4096];
+                while (!seen.toString().contains(marker)) {
+                    final int n = in.read(buffer);
+                    assertThat(n).as("bytes before " + marker + " in " + seen).isPositive();
+                    seen.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                }
+            } else {
+                Thread.sleep(300);
+            }
+        }
+    }
+
+    @Test
+    void aClientHangingUpMidStreamCancelsTheUpstreamCall() throws Exception {
+        final List<String> words = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            words.add("word" + i);
+        }
+        fake.reply(String.join(" ", words));
+        fake.enqueue(Fault.slowStream(Duration.ofMillis(100)));
+        final int before = fake.aborted();
+        final long start = System.nanoTime();
+        hangUp(chat("fake-large", true, ""), "word1");
+
+        // the full answer would take 4 s upstream; the cancelled call ends long before
+        waitFor(() -> fake.aborted() > before, "the upstream connection to be closed");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(
+                Duration.ofMillis(3000));
+        waitFor(() -> events.stream().anyMatch(e -> e.status() == 499
+                && "client_closed_request".equals(e.errorType())),
+                "an event recording the hang-up, among " + events);
+    }
+
+    /**
+     * Jetty does not watch an idle connection while the servlet waits, so a hang-up before
+     * the first byte is noticed when the first chunk is written; the upstream call is then
+     * cancelled at once rather than streamed to the end.
+     */
+    @Test
+    void aClientHangingUpBeforeTheFirstByteIsNoticedAtTheFirstChunk() throws Exception {
+        final List<String> words = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            words.add("word" + i);
+        }
+        fake.reply(String.join(" ", words));
+        fake.enqueue(Fault.slowStream(Duration.ofMillis(400)));
+        final int before = fake.aborted();
+        final long start = System.nanoTime();
+        hangUp(chat("fake-large", true, ""), null);
+
+        // 40 chunks at 400 ms would take 16 s; the cancelled call ends after two or three
+        waitFor(() -> fake.aborted() > before, "the upstream connection to be closed");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(
+                Duration.ofMillis(4000));
+        waitFor(() -> events.stream().anyMatch(e -> e.status() == 499),
+                "an event recording the hang-up, among " + events);
     }
 }

@@ -53,6 +53,9 @@ public final class FakeUpstream implements AutoCloseable {
     private final AtomicReference<List<String>> models = new AtomicReference<>(
             List.of("fake-small", "fake-large"));
     private final AtomicInteger served = new AtomicInteger();
+    private final AtomicInteger aborted = new AtomicInteger();
+    /** Pause between stream chunks of the request being answered on this thread. */
+    private final ThreadLocal<Long> pause = ThreadLocal.withInitial(() -> 0L);
     private volatile boolean record = true;
 
     private FakeUpstream(final HttpServer server, final ExecutorService executor) {
@@ -156,6 +159,16 @@ public final class FakeUpstream implements AutoCloseable {
         return served.get();
     }
 
+    /**
+     * Answers that could not be written to the end because the client (Lodestar) closed the
+     * connection: how a test sees that an upstream call was cancelled.
+     *
+     * @return the count
+     */
+    public int aborted() {
+        return aborted.get();
+    }
+
     /** Forgets recorded requests and pending faults. */
     public void reset() {
         requests.clear();
@@ -195,6 +208,9 @@ public final class FakeUpstream implements AutoCloseable {
                         complete(exchange, path, body);
                 default -> send(exchange, 404, error("no route " + path, "not_found"));
             }
+        } catch (final IOException e) {
+            aborted.incrementAndGet();
+            throw e;
         } catch (final ConnectionReset e) {
             // leaving the exchange open and throwing makes the server drop the connection
             // without the terminating chunk: the client sees a cut stream
@@ -245,6 +261,8 @@ public final class FakeUpstream implements AutoCloseable {
         }
         final int cutAfter = fault != null && fault.kind() == Fault.Kind.RESET_MID_STREAM
                 ? fault.afterChunks() : -1;
+        pause.set(fault != null && fault.kind() == Fault.Kind.SLOW_STREAM
+                ? fault.delay().toMillis() : 0);
         switch (path) {
             case "/v1/embeddings" -> send(exchange, 200, embeddings(request));
             case "/v1/completions" -> textCompletion(exchange, request, cutAfter);
@@ -350,6 +368,9 @@ public final class FakeUpstream implements AutoCloseable {
         for (final ObjectNode delta : deltas) {
             if (sent == cutAfter) {
                 throw new ConnectionReset();
+            }
+            if (pause.get() > 0) {
+                sleep(pause.get());
             }
             sse(out, chunk(id, model, delta, null, includeUsage));
             sent++;

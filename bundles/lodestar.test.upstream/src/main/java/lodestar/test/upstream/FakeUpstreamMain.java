@@ -20,6 +20,9 @@ public final class FakeUpstreamMain {
      * @throws InterruptedException when interrupted while waiting
      */
     public static void main(final String[] args) throws IOException, InterruptedException {
+        // Without TCP_NODELAY the JDK server's separate header and body writes meet the
+        // client's delayed ACK: a 40 ms stall per keep-alive request under load.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         final int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
         final FakeUpstream fake = FakeUpstream.start(port, 64);
         fake.recording(false);

@@ -9,7 +9,8 @@ import java.time.Duration;
  * @param status HTTP status for {@link Kind#STATUS}
  * @param body response body for {@link Kind#STATUS}, or {@code null} for a default error body
  * @param retryAfter {@code Retry-After} header value for {@link Kind#STATUS}, or {@code null}
- * @param delay wait before the first byte for {@link Kind#SLOW_FIRST_BYTE}
+ * @param delay wait before the first byte for {@link Kind#SLOW_FIRST_BYTE}, or between stream
+ *     chunks for {@link Kind#SLOW_STREAM}
  * @param afterChunks chunks sent before the connection is cut, for {@link Kind#RESET_MID_STREAM}
  */
 public record Fault(Kind kind, int status, String body, String retryAfter, Duration delay,
@@ -24,7 +25,9 @@ public record Fault(Kind kind, int status, String body, String retryAfter, Durat
         /** Send some stream chunks, then cut the connection. */
         RESET_MID_STREAM,
         /** Answer 200 with a body that is not valid JSON. */
-        MALFORMED_JSON
+        MALFORMED_JSON,
+        /** Stream normally, but pause before each chunk (the first one included). */
+        SLOW_STREAM
     }
 
     /**
@@ -67,6 +70,16 @@ public record Fault(Kind kind, int status, String body, String retryAfter, Durat
      */
     public static Fault resetMidStream(final int afterChunks) {
         return new Fault(Kind.RESET_MID_STREAM, 200, null, null, Duration.ZERO, afterChunks);
+    }
+
+    /**
+     * A stream that pauses before each chunk (a slow model), for client-disconnect tests.
+     *
+     * @param pause the wait before each chunk, the first one included
+     * @return the fault
+     */
+    public static Fault slowStream(final Duration pause) {
+        return new Fault(Kind.SLOW_STREAM, 200, null, null, pause, 0);
     }
 
     /**
