@@ -8,7 +8,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  * appear in the health report while the service is registered.
  *
  * <p>{@link #check()} runs off the request path with a time limit (today: on each
- * {@code /health} request, 2 s); it may do I/O but must not call a paid model.
+ * {@code /health} request and on the health monitor's schedule, with a time limit of about
+ * 2 s); it should answer from state it refreshes itself, and must never call a paid model.
  */
 @ConsumerType
 public interface HealthContributor {

@@ -1,9 +1,10 @@
 /**
- * Health contributors: whiteboard services whose checks are aggregated into the health
- * report.
+ * Health: contributors (whiteboard services whose checks are aggregated into the health
+ * report), alerts and the sinks that deliver them, and the availability verdicts the router
+ * consults before it picks a target.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package lodestar.api.health;
 
 import org.osgi.annotation.bundle.Export;
