@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import lodestar.api.chat.ChatRequest;
 import lodestar.api.event.RequestListener;
+import lodestar.api.health.Availability;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
 import lodestar.api.routing.RouteDecision;
@@ -55,6 +56,7 @@ public final class RouterCore {
     private final Map<String, RoutingStrategy> strategies = new ConcurrentHashMap<>();
     private final List<VirtualModel> virtualModels = new CopyOnWriteArrayList<>();
     private final List<RequestListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<Availability> verdicts = new CopyOnWriteArrayList<>();
     private final AtomicReference<Settings> settings = new AtomicReference<>();
     private final Clock clock;
     final ScheduledExecutorService scheduler;
@@ -132,6 +134,36 @@ public final class RouterCore {
         listeners.remove(listener);
     }
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addAvailability(final Availability availability) {
+        verdicts.add(availability);
+    }
+
+    void removeAvailability(final Availability availability) {
+        verdicts.remove(availability);
+    }
+
+    /**
+     * Why the health monitor says a model must be skipped now.
+     *
+     * @param model the model
+     * @return the reason, or empty when no monitor objects (or none is installed)
+     */
+    Optional<String> downReason(final ModelInfo model) {
+        for (final Availability verdict : verdicts) {
+            try {
+                final Optional<String> reason = verdict.unavailable(model.providerId(),
+                        model.id());
+                if (reason.isPresent()) {
+                    return reason;
+                }
+            } catch (final RuntimeException e) {
+                LOG.debug("Availability service failed; ignored", e);
+            }
+        }
+        return Optional.empty();
+    }
+
     Settings settings() {
         return settings.get();
     }
@@ -147,8 +179,9 @@ public final class RouterCore {
     }
 
     /**
-     * The provider to send a candidate to now: live, available, and its circuit letting a
-     * request through (a half-open circuit lets exactly one probe through, so this claims it).
+     * The provider to send a candidate to now: live, available, not reported down by the health
+     * monitor, and its circuit letting a request through (a half-open circuit lets exactly one
+     * probe through, so this claims it).
      *
      * @param model the candidate
      * @return the provider, or empty when the candidate must be skipped
@@ -156,6 +189,7 @@ public final class RouterCore {
     Optional<ModelProvider> usable(final ModelInfo model) {
         return provider(model.providerId())
                 .filter(ModelProvider::isAvailable)
+                .filter(p -> downReason(model).isEmpty())
                 .filter(p -> breaker(model.providerId()).allow());
     }
 
@@ -168,7 +202,8 @@ public final class RouterCore {
     }
 
     /**
-     * Every model of every available provider that is not in cooldown.
+     * Every model of every available provider that is not in cooldown and not reported down by
+     * the health monitor.
      *
      * @return the models
      */
@@ -176,7 +211,11 @@ public final class RouterCore {
         final List<ModelInfo> models = new ArrayList<>();
         for (final ModelProvider provider : providers()) {
             if (provider.isAvailable() && breaker(provider.id()).isAvailable()) {
-                models.addAll(provider.models());
+                for (final ModelInfo model : provider.models()) {
+                    if (verdicts.isEmpty() || downReason(model).isEmpty()) {
+                        models.add(model);
+                    }
+                }
             }
         }
         return models;

@@ -19,9 +19,15 @@ import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import lodestar.api.event.RequestEvent;
 import lodestar.api.event.RequestListener;
+import lodestar.api.health.Availability;
+import lodestar.api.health.HealthContributor;
+import lodestar.api.health.HealthResult;
+import lodestar.api.health.Severity;
 import lodestar.test.upstream.Fault;
 import lodestar.test.upstream.FakeUpstream;
 import org.apache.felix.service.command.CommandProcessor;
@@ -537,5 +543,75 @@ class RouterIT {
                 Duration.ofMillis(4000));
         waitFor(() -> events.stream().anyMatch(e -> e.status() == 499),
                 "an event recording the hang-up, among " + events);
+    }
+
+    @Test
+    void aTargetTheHealthMonitorSeesAsDownIsSkippedUntilItRecovers() throws Exception {
+        final java.util.concurrent.atomic.AtomicBoolean down =
+                new java.util.concurrent.atomic.AtomicBoolean(true);
+        final ServiceRegistration<Availability> verdict = context.registerService(
+                Availability.class, (provider, model) -> down.get() && "p1".equals(provider)
+                        ? Optional.of("probe failed") : Optional.empty(), null);
+        try {
+            final int served = fake.served();
+            final HttpResponse<String> skipped = post("/v1/chat/completions",
+                    chat("chain", false, ""));
+            assertThat(skipped.statusCode()).isEqualTo(200);
+            assertThat(skipped.headers().firstValue("x-lodestar-model")).contains(
+                    "p2/fake-small");
+            assertThat(fake.served()).isEqualTo(served);
+            assertThat(models()).doesNotContain("\"fake-large\"");
+
+            down.set(false);
+            final HttpResponse<String> back = post("/v1/chat/completions",
+                    chat("chain", false, ""));
+            assertThat(back.headers().firstValue("x-lodestar-model")).contains("p1/fake-small");
+        } finally {
+            verdict.unregister();
+        }
+    }
+
+    @Test
+    void theRouterContributesItsOwnHealthChecks() throws Exception {
+        final HealthContributor router = context.getServiceReferences(HealthContributor.class,
+                null).stream().map(context::getService).filter(c -> "router".equals(c.name()))
+                .findFirst().orElseThrow();
+        final Map<String, HealthResult> results = new java.util.HashMap<>();
+        router.check().forEach(r -> results.put(r.name(), r));
+        assertThat(results.get("router").severity()).isEqualTo(Severity.OK);
+        assertThat(results.get("router.provider.p1").severity()).isEqualTo(Severity.OK);
+        assertThat(results.get("router.model.chain").message()).contains("p1/fake-small");
+        assertThat(results.get("router.events").severity()).isEqualTo(Severity.OK);
+
+        // failures put a provider in cooldown: a warning for it, and a critical for the alias
+        // whose only target it is (its own provider, so other tests' circuits are untouched)
+        final List<Configuration> added = new ArrayList<>();
+        try (FakeUpstream fourth = FakeUpstream.start()) {
+            provider("p4", fourth, "solo-model");
+            added.add(configurations.get(configurations.size() - 1));
+            virtual("solo", "fixed", "p4/solo-model");
+            added.add(configurations.get(configurations.size() - 1));
+            waitFor(() -> models().contains("solo-model") && models().contains("\"solo\""),
+                    "p4 and its alias to appear");
+            for (int i = 0; i < 10; i++) {
+                fourth.enqueue(Fault.status(503, null));
+            }
+            for (int i = 0; i < 3; i++) {
+                post("/v1/chat/completions", chat("solo", false, ""));
+            }
+            results.clear();
+            router.check().forEach(r -> results.put(r.name(), r));
+            assertThat(results.get("router.provider.p4").severity())
+                    .isEqualTo(Severity.WARNING);
+            assertThat(results.get("router.provider.p4").message()).contains("cooldown");
+            assertThat(results.get("router.model.solo").severity())
+                    .isEqualTo(Severity.CRITICAL);
+        } finally {
+            for (final Configuration configuration : added) {
+                configurations.remove(configuration);
+                configuration.delete();
+            }
+        }
+        assertThat(results.get("router.model.chain").severity()).isEqualTo(Severity.OK);
     }
 }
