@@ -13,8 +13,10 @@ import java.time.Instant;
  * @param sessionId the client's session id, or {@code null}
  * @param clientId the proxy key's name, or {@code null} without proxy keys
  * @param requestedModel the model the client asked for
- * @param providerId the provider that served it, or {@code null} when none did
- * @param model the concrete model that served it, or {@code null}
+ * @param providerId the provider that served it (when it failed: the last one tried), or
+ *     {@code null} when none was tried
+ * @param model the concrete model that served it (when it failed: the last one tried), or
+ *     {@code null}
  * @param strategy the routing strategy used
  * @param route the routing explanation
  * @param streamed whether the answer was streamed

@@ -58,6 +58,7 @@ final class ChatExchange implements AsyncListener {
     private ModelInfo servedBy;
     private ProviderFailure lastFailure;
     private String lastProvider;
+    private String lastModel;
     private Usage usage;
     private long streamedChars;
 
@@ -113,6 +114,7 @@ final class ChatExchange implements AsyncListener {
             upstream = upstream.withStreamOptions(options);
         }
         lastProvider = provider.id();
+        lastModel = model.id();
         final CallOptions options = new CallOptions(client.requestId(), null, null,
                 client.headers());
         call = provider.chat(upstream, options, new Relay(model));
@@ -381,7 +383,7 @@ final class ChatExchange implements AsyncListener {
         core.events.publish(new RequestEvent(client.requestId(), arrivedAt,
                 "/v1/chat/completions", client.sessionId(), client.clientId(), request.model(),
                 model == null ? lastProvider : model.providerId(),
-                model == null ? null : model.id(), plan.strategy(), plan.explanation(),
+                model == null ? lastModel : model.id(), plan.strategy(), plan.explanation(),
                 streaming, false, tokens, Duration.ofNanos(now - client.arrivalNanos()),
                 firstByteNanos == 0 ? null : Duration.ofNanos(firstByteNanos
                         - client.arrivalNanos()), status, errorType, attempts,

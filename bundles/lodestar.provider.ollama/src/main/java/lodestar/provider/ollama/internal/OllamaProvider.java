@@ -43,6 +43,7 @@ import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ForwardListener;
 import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
+import lodestar.api.health.HealthContributor;
 import lodestar.api.provider.ModelProvider;
 import lodestar.api.provider.ProviderFailure;
 import lodestar.provider.ollama.internal.OllamaSettings.InvalidConfigException;
@@ -113,6 +114,7 @@ public final class OllamaProvider implements ModelProvider {
     private volatile OllamaStatus status = OllamaStatus.unknown();
     private volatile ScheduledFuture<?> refreshTask;
     private volatile ServiceRegistration<ModelProvider> registration;
+    private volatile ServiceRegistration<HealthContributor> health;
 
     /** The configuration in force and the HTTP client built for it. */
     private record Setup(OllamaSettings settings, HttpClient client) {
@@ -131,6 +133,8 @@ public final class OllamaProvider implements ModelProvider {
         try {
             registration = context.registerService(ModelProvider.class, this,
                     serviceProperties(setup.settings()));
+            health = context.registerService(HealthContributor.class, new OllamaHealth(this),
+                    null);
         } catch (final RuntimeException e) {
             deactivate();
             throw e;
@@ -199,10 +203,8 @@ public final class OllamaProvider implements ModelProvider {
             setup = new Setup(next, client);
             if (!next.discoverModels()) {
                 discovered = List.of();
-                status = OllamaStatus.unknown();
             }
-            if (previous.discoverModels() != next.discoverModels()
-                    || previous.refreshSeconds() != next.refreshSeconds()
+            if (previous.refreshSeconds() != next.refreshSeconds()
                     || !previous.baseUrl().equals(next.baseUrl())) {
                 scheduleDiscovery(next);
             }
@@ -225,6 +227,15 @@ public final class OllamaProvider implements ModelProvider {
         if (current != null) {
             try {
                 current.unregister();
+            } catch (final IllegalStateException ignored) {
+                // already unregistered with the bundle
+            }
+        }
+        final ServiceRegistration<HealthContributor> checks = health;
+        health = null;
+        if (checks != null) {
+            try {
+                checks.unregister();
             } catch (final IllegalStateException ignored) {
                 // already unregistered with the bundle
             }
@@ -262,10 +273,14 @@ public final class OllamaProvider implements ModelProvider {
         return active;
     }
 
+    OllamaSettings settings() {
+        return setup.settings();
+    }
+
     /**
-     * What the last background refresh saw: reachability and the loaded models, with whether
-     * each spilled onto the CPU. Only refreshed when {@code discoverModels} is on; otherwise
-     * {@link OllamaStatus#unknown()}.
+     * What the last background refresh saw: reachability, the installed models and the loaded
+     * ones, with whether each spilled onto the CPU; {@link OllamaStatus#unknown()} before the
+     * first refresh.
      *
      * @return the status
      */
@@ -373,8 +388,7 @@ public final class OllamaProvider implements ModelProvider {
      */
     void refresh() {
         final Setup current = setup;
-        if (!active || !current.settings().discoverModels()
-                || !refreshing.compareAndSet(false, true)) {
+        if (!active || !refreshing.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -449,20 +463,23 @@ public final class OllamaProvider implements ModelProvider {
     /** Takes the result of a successful refresh. */
     void refreshed(final OllamaSettings settings, final List<String> names,
             final List<LoadedModel> loaded) {
-        if (!active || !setup.settings().discoverModels()) {
+        if (!active) {
             return;
         }
         final boolean wasReachable = status.reachable() || status.checkedAt() == null;
-        final List<String> previous = discovered;
-        discovered = List.copyOf(names);
-        status = new OllamaStatus(Instant.now(), true, null, loaded);
-        rebuildModels();
+        status = new OllamaStatus(Instant.now(), true, null, loaded, names);
         if (!wasReachable) {
             LOG.info("Ollama at {} (provider '{}') answers again", settings.baseUrl(),
                     settings.id());
         }
-        if (!previous.equals(names)) {
-            LOG.info("Ollama provider '{}' found installed models {}", settings.id(), names);
+        if (setup.settings().discoverModels()) {
+            final List<String> previous = discovered;
+            discovered = List.copyOf(names);
+            rebuildModels();
+            if (!previous.equals(names)) {
+                LOG.info("Ollama provider '{}' found installed models {}", settings.id(),
+                        names);
+            }
         }
         final Set<String> spilled = new LinkedHashSet<>();
         for (final LoadedModel model : loaded) {
@@ -484,7 +501,7 @@ public final class OllamaProvider implements ModelProvider {
         final boolean wasReachable = status.reachable() || status.checkedAt() == null;
         final String message = Failures.ofException(error, settings.baseUrl(),
                 DISCOVERY_TIMEOUT, false).message();
-        status = new OllamaStatus(Instant.now(), false, message, List.of());
+        status = new OllamaStatus(Instant.now(), false, message, List.of(), List.of());
         if (wasReachable) {
             LOG.warn("Ollama provider '{}' cannot list models: {}", settings.id(), message);
         }
@@ -495,10 +512,8 @@ public final class OllamaProvider implements ModelProvider {
         if (previous != null) {
             previous.cancel(false);
         }
-        refreshTask = settings.discoverModels()
-                ? timers.scheduleWithFixedDelay(this::refresh, 0, settings.refreshSeconds(),
-                        TimeUnit.SECONDS)
-                : null;
+        refreshTask = timers.scheduleWithFixedDelay(this::refresh, 0, settings.refreshSeconds(),
+                TimeUnit.SECONDS);
     }
 
     private void rebuildModels() {

@@ -4,20 +4,23 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * What the last background refresh saw of an Ollama server: whether it answered and which
- * models were loaded ({@code GET /api/ps}). Refreshed only when {@code discoverModels} is on.
+ * What the last background refresh saw of an Ollama server: whether it answered, which models
+ * are installed ({@code GET /api/tags}) and which are loaded ({@code GET /api/ps}). Refreshed
+ * every {@code refreshSeconds}, whether or not {@code discoverModels} is on.
  *
  * @param checkedAt when the refresh ran, or {@code null} when it never ran
  * @param reachable whether Ollama answered
  * @param error why it did not, or {@code null}
  * @param loaded the loaded models, empty when unknown
+ * @param installed the installed model names, empty when unknown
  */
 public record OllamaStatus(Instant checkedAt, boolean reachable, String error,
-        List<LoadedModel> loaded) {
+        List<LoadedModel> loaded, List<String> installed) {
 
-    /** Copies the list. */
+    /** Copies the lists. */
     public OllamaStatus {
         loaded = loaded == null ? List.of() : List.copyOf(loaded);
+        installed = installed == null ? List.of() : List.copyOf(installed);
     }
 
     /**
@@ -26,7 +29,7 @@ public record OllamaStatus(Instant checkedAt, boolean reachable, String error,
      * @return an unknown status
      */
     public static OllamaStatus unknown() {
-        return new OllamaStatus(null, false, null, List.of());
+        return new OllamaStatus(null, false, null, List.of(), List.of());
     }
 
     /**

@@ -67,6 +67,12 @@ class OllamaProviderTest {
         return map;
     }
 
+    /** What the provider sent, without the background health probes. */
+    private List<FakeUpstream.Recorded> calls() {
+        return fake.requests().stream().filter(r -> !r.path().equals("/api/tags")
+                && !r.path().equals("/api/ps")).toList();
+    }
+
     private OllamaProvider provider(final Object... keyValues) {
         provider = new OllamaProvider(config(keyValues));
         return provider;
@@ -94,7 +100,7 @@ class OllamaProviderTest {
     }
 
     @Test
-    void describesItself() {
+    void describesItself() throws Exception {
         provider("id", "ollama");
 
         assertThat(provider.id()).isEqualTo("ollama");
@@ -103,8 +109,47 @@ class OllamaProviderTest {
         assertThat(provider.models()).containsExactly(
                 new ModelInfo(MODEL, "ollama", 131072, true, false, true, 0, 0),
                 new ModelInfo("deepseek-coder:1.3b", "ollama", 16384, false, false, true, 0, 0));
-        assertThat(provider.status()).isEqualTo(OllamaStatus.unknown());
-        assertThat(fake.requests()).as("no network call at activation").isEmpty();
+        // without discovery, the background refresh still probes Ollama (for health) but the
+        // models served stay the configured ones
+        Listeners.await(() -> provider.status().reachable(), Duration.ofSeconds(5));
+        assertThat(provider.status().installed()).isNotEmpty();
+        assertThat(provider.models()).hasSize(2);
+    }
+
+    @Test
+    void healthChecksReportReachabilityMissingAndSpilledModels() throws Exception {
+        fake.models(List.of(MODEL, "deepseek-coder:6.7b"));
+        provider("models", MODEL + ",deepseek-coder:6.7b,qwen2.5-coder:3b");
+        final OllamaHealth health = new OllamaHealth(provider);
+        assertThat(health.name()).isEqualTo("provider.ollama-test");
+        assertThat(health.check()).hasSizeGreaterThanOrEqualTo(1);
+        Listeners.await(() -> provider.status().reachable(), Duration.ofSeconds(5));
+        provider.refreshed(provider.settings(), List.of(MODEL + ":latest",
+                "deepseek-coder:6.7b"), List.of(new OllamaStatus.LoadedModel(
+                        "deepseek-coder:6.7b", 4_100_000_000L, 3_500_000_000L, true)));
+
+        final java.util.Map<String, lodestar.api.health.HealthResult> results =
+                new java.util.HashMap<>();
+        health.check().forEach(r -> results.put(r.name(), r));
+        assertThat(results.get("provider.ollama-test").severity())
+                .isEqualTo(lodestar.api.health.Severity.OK);
+        assertThat(results.get("provider.ollama-test.model." + MODEL).severity())
+                .isEqualTo(lodestar.api.health.Severity.OK);
+        assertThat(results.get("provider.ollama-test.model.deepseek-coder:6.7b").message())
+                .contains("does not fit into GPU memory");
+        assertThat(results.get("provider.ollama-test.model.qwen2.5-coder:3b").message())
+                .contains("ollama pull qwen2.5-coder:3b");
+        assertThat(results.get("provider.ollama-test.model.qwen2.5-coder:3b").details())
+                .containsEntry("down", true);
+
+        fake.close();
+        provider.refresh();
+        Listeners.await(() -> !provider.status().reachable(), Duration.ofSeconds(5));
+        final lodestar.api.health.HealthResult down = health.check().get(0);
+        assertThat(down.severity()).isEqualTo(lodestar.api.health.Severity.WARNING);
+        assertThat(down.details()).containsEntry("down", true);
+        assertThat(down.message()).contains("does not answer");
+        fake = FakeUpstream.start();
     }
 
     @Test
@@ -131,7 +176,7 @@ class OllamaProviderTest {
         assertThat(listener.violations).hasValue(0);
         assertThat(listener.lastThread.getName()).startsWith("lodestar-ollama-ollama-test-");
 
-        final FakeUpstream.Recorded recorded = fake.requests().get(0);
+        final FakeUpstream.Recorded recorded = calls().get(0);
         assertThat(recorded.method()).isEqualTo("POST");
         assertThat(recorded.path()).isEqualTo("/api/chat");
         assertThat(recorded.headers().get("X-Request-Id")).isEqualTo("req-7");
@@ -156,7 +201,7 @@ class OllamaProviderTest {
         assertThat(response.choices().get(0).message().text()).isEqualTo("Hello from " + MODEL);
         assertThat(response.choices().get(0).finishReason()).isEqualTo("stop");
         assertThat(response.usage()).isEqualTo(Usage.of(2, 3));
-        assertThat(fake.requests().get(0).json().path("stream").asBoolean(true)).isFalse();
+        assertThat(calls().get(0).json().path("stream").asBoolean(true)).isFalse();
     }
 
     @Test
@@ -175,7 +220,7 @@ class OllamaProviderTest {
                 .chat(request, CallOptions.of("r"), listener);
         listener.completed();
 
-        final JsonNode body = fake.requests().get(0).json();
+        final JsonNode body = calls().get(0).json();
         assertThat(body.path("keep_alive").asText()).isEqualTo("30m");
         assertThat(body.path("options")).isEqualTo(JSON.readTree("{\"temperature\":0.3,"
                 + "\"seed\":11,\"num_predict\":64,\"stop\":[\"\\n\\n\"],\"num_ctx\":8192}"));
@@ -422,7 +467,7 @@ class OllamaProviderTest {
         final Listeners.Chat noModel = new Listeners.Chat();
         provider.chat(chat(true, "").withModel(null), null, noModel);
         assertThat(noModel.failure().message()).isEqualTo("the request names no model");
-        assertThat(fake.requests()).isEmpty();
+        assertThat(calls()).isEmpty();
     }
 
     @Test
@@ -437,7 +482,7 @@ class OllamaProviderTest {
         assertThat(listener.completed().usage().promptTokens()).isEqualTo(3);
         assertThat(listener.events.get(0)).isEqualTo(new Started("application/json"));
         assertThat(JSON.readTree(listener.body()).at("/data/0/embedding").size()).isEqualTo(3);
-        final FakeUpstream.Recorded recorded = fake.requests().get(0);
+        final FakeUpstream.Recorded recorded = calls().get(0);
         assertThat(recorded.path()).isEqualTo("/v1/embeddings");
         assertThat(recorded.body()).isEqualTo(new String(body, StandardCharsets.UTF_8));
         assertThat(listener.violations).hasValue(0);
@@ -458,7 +503,7 @@ class OllamaProviderTest {
                 assertThat(new String(piece, StandardCharsets.UTF_8)).endsWith("\n\n"));
         assertThat(listener.body()).startsWith("data: {").endsWith("data: [DONE]\n\n")
                 .contains("\"text\":\"Hello\"");
-        assertThat(fake.requests().get(0).path()).isEqualTo("/v1/completions");
+        assertThat(calls().get(0).path()).isEqualTo("/v1/completions");
     }
 
     @Test
@@ -601,13 +646,13 @@ class OllamaProviderTest {
         final Listeners.Chat listener = new Listeners.Chat();
         provider.chat(chat(true, "").withModel("a"), null, listener);
         listener.completed();
-        assertThat(fake.requests().get(0).json().path("keep_alive").asLong(-5)).isZero();
+        assertThat(calls().get(0).json().path("keep_alive").asLong(-5)).isZero();
 
         provider.modified(config("id", "second", "models", "a", "discoverModels", "true",
                 "refreshSeconds", "1"));
         Listeners.await(() -> provider.models().size() == 3, Duration.ofSeconds(5));
         provider.modified(config("id", "second", "models", "a"));
         assertThat(provider.models()).hasSize(1);
-        assertThat(provider.status()).isEqualTo(OllamaStatus.unknown());
+        assertThat(provider.status().reachable()).isTrue();
     }
 }

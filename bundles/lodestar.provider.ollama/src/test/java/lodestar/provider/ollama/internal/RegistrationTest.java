@@ -9,6 +9,7 @@ import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import lodestar.api.health.HealthContributor;
 import lodestar.api.provider.ModelProvider;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.BundleContext;
@@ -61,16 +62,17 @@ class RegistrationTest {
     void theServiceCarriesTheIdAndFollowsItsChanges() {
         final OllamaProvider provider = new OllamaProvider(context(), config(null));
 
-        assertThat(calls).containsExactly("registerService " + ModelProvider.class.getName());
+        assertThat(calls).containsExactly("registerService " + ModelProvider.class.getName(),
+                "registerService " + HealthContributor.class.getName());
         assertThat(properties.get(0).get(ModelProvider.PROVIDER_ID)).isEqualTo("ollama-local");
         assertThat(properties.get(0).get("lodestar.provider.dialect")).isEqualTo("ollama");
 
         provider.modified(config(null));
-        assertThat(calls).hasSize(1);
+        assertThat(calls).hasSize(2);
 
         provider.modified(config("ollama"));
         assertThat(calls).endsWith("setProperties");
-        assertThat(properties.get(1).get(ModelProvider.PROVIDER_ID)).isEqualTo("ollama");
+        assertThat(properties.get(2).get(ModelProvider.PROVIDER_ID)).isEqualTo("ollama");
 
         provider.deactivate();
         assertThat(calls).endsWith("unregister");
