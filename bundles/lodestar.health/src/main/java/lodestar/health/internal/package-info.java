@@ -1,0 +1,2 @@
+/** The health monitor's implementation; private to the bundle. */
+package lodestar.health.internal;
