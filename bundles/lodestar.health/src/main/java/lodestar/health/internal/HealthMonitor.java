@@ -246,6 +246,9 @@ public final class HealthMonitor implements Availability, RequestListener {
         final Map<HealthContributor, Future<List<HealthResult>>> started = new LinkedHashMap<>();
         final List<HealthResult> results = new ArrayList<>();
         for (final HealthContributor contributor : contributors) {
+            if (contributor instanceof MonitorChecks) {
+                continue;
+            }
             final Future<List<HealthResult>> previous = running.get(contributor);
             if (previous != null && !previous.isDone()) {
                 results.add(new HealthResult(safeName(contributor), Severity.WARNING,

@@ -118,6 +118,13 @@ class HealthMonitorTest {
         assertThat(monitor.rounds()).isEqualTo(1);
         assertThat(monitor.worst()).isEqualTo(Severity.WARNING);
 
+        // the monitor's own checks are published as a contributor it does not run itself
+        final MonitorChecks own = new MonitorChecks(monitor);
+        monitor.addContributor(own);
+        assertThat(own.name()).isEqualTo("health");
+        assertThat(own.check()).extracting(HealthResult::name).contains("system.disk")
+                .doesNotContain("router");
+
         // the hung check is not started twice
         monitor.round();
         assertThat(monitor.latest().get("hangs").message()).contains("still running");
