@@ -3,8 +3,7 @@ package lodestar.provider.openai.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import lodestar.api.chat.ChatChunk;
 import lodestar.api.chat.ChatResponse;
@@ -21,6 +20,10 @@ final class ChatExchange extends Exchange {
     private static final String DONE = "[DONE]";
 
     private final ChatListener listener;
+    private String contentType;
+    private SseReader events;
+    private Body answer;
+    private Usage usage;
 
     ChatExchange(final Settings settings, final ObjectMapper mapper, final Clock clock,
             final boolean stream, final ChatListener listener) {
@@ -34,21 +37,36 @@ final class ChatExchange extends Exchange {
     }
 
     @Override
-    protected void success(final HttpResponse<InputStream> response, final InputStream in)
-            throws IOException {
-        final int status = response.statusCode();
-        final String contentType = response.headers().firstValue("content-type").orElse(null);
-        if (stream && isEventStream(contentType)) {
-            readStream(status, in);
-            return;
+    protected void begin(final String type, final long contentLength) {
+        contentType = type;
+        if (stream && isEventStream(type)) {
+            events = new SseReader();
+        } else {
+            answer = new Body(MAX_ANSWER_BYTES, contentLength);
         }
-        final byte[] bytes = readUpTo(in, MAX_ANSWER_BYTES + 1);
-        if (bytes.length > MAX_ANSWER_BYTES) {
-            fail(FailureKind.PROTOCOL, status, "answer larger than " + MAX_ANSWER_BYTES
+    }
+
+    @Override
+    protected void content(final ByteBuffer bytes) throws IOException {
+        if (events != null) {
+            events.feed(bytes, this::onEvent);
+        } else if (!answer.append(bytes)) {
+            fail(FailureKind.PROTOCOL, status(), "answer larger than " + MAX_ANSWER_BYTES
                     + " bytes");
+        }
+    }
+
+    @Override
+    protected void complete() throws IOException {
+        if (events != null) {
+            final SseReader.Event last = events.end();
+            if (last == null || onEvent(last)) {
+                fail(FailureKind.CONNECTION, status(), "stream ended before [DONE]");
+            }
             return;
         }
-        final JsonNode tree = mapper.readTree(bytes);
+        final int status = status();
+        final JsonNode tree = mapper.readTree(answer.array(), 0, answer.size());
         if (tree == null || !tree.isObject()) {
             fail(FailureKind.PROTOCOL, status, "upstream answer is not a JSON object");
             return;
@@ -62,48 +80,46 @@ final class ChatExchange extends Exchange {
                     + contentType);
             return;
         }
-        final ChatResponse answer = mapper.treeToValue(tree, ChatResponse.class);
-        if (deliver(() -> listener.onResponse(answer))) {
+        final ChatResponse response = mapper.treeToValue(tree, ChatResponse.class);
+        if (deliver(() -> listener.onResponse(response))) {
             markOutputStarted();
-            finish(() -> listener.onComplete(answer.usage()));
+            finish(() -> listener.onComplete(response.usage()));
         }
     }
 
-    private void readStream(final int status, final InputStream in) throws IOException {
-        final SseReader reader = new SseReader(in);
-        Usage usage = null;
-        for (SseReader.Event event = reader.next(); event != null; event = reader.next()) {
-            if (isFinished()) {
-                return;
-            }
-            final String data = event.data() == null ? "" : event.data().trim();
-            if (data.isEmpty()) {
-                continue;
-            }
-            if (DONE.equals(data)) {
-                final Usage last = usage;
-                finish(() -> listener.onComplete(last));
-                return;
-            }
-            final JsonNode node = mapper.readTree(data);
-            if (node == null || !node.isObject()) {
-                fail(FailureKind.PROTOCOL, status, "stream event is not a JSON object");
-                return;
-            }
-            if ("error".equals(event.type()) || node.has("error") && !node.has("choices")) {
-                fail(Failures.inlineError(node.has("error") ? node.get("error") : node, status,
-                        outputStarted(), settings.apiKey()));
-                return;
-            }
-            final ChatChunk chunk = mapper.treeToValue(node, ChatChunk.class);
-            if (chunk.usage() != null) {
-                usage = chunk.usage();
-            }
-            if (!deliver(() -> listener.onChunk(chunk))) {
-                return;
-            }
-            markOutputStarted();
+    /** Handles one event of a stream; {@code false} once the call is finished. */
+    private boolean onEvent(final SseReader.Event event) throws IOException {
+        if (isFinished()) {
+            return false;
         }
-        fail(FailureKind.CONNECTION, status, "stream ended before [DONE]");
+        final String data = event.data() == null ? "" : event.data().trim();
+        if (data.isEmpty()) {
+            return true;
+        }
+        final int status = status();
+        if (DONE.equals(data)) {
+            final Usage last = usage;
+            finish(() -> listener.onComplete(last));
+            return false;
+        }
+        final JsonNode node = mapper.readTree(data);
+        if (node == null || !node.isObject()) {
+            fail(FailureKind.PROTOCOL, status, "stream event is not a JSON object");
+            return false;
+        }
+        if ("error".equals(event.type()) || node.has("error") && !node.has("choices")) {
+            fail(Failures.inlineError(node.has("error") ? node.get("error") : node, status,
+                    outputStarted(), settings.apiKey()));
+            return false;
+        }
+        final ChatChunk chunk = mapper.treeToValue(node, ChatChunk.class);
+        if (chunk.usage() != null) {
+            usage = chunk.usage();
+        }
+        if (!deliver(() -> listener.onChunk(chunk))) {
+            return false;
+        }
+        markOutputStarted();
+        return true;
     }
 }

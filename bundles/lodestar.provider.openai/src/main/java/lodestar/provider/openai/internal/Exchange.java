@@ -2,30 +2,38 @@ package lodestar.provider.openai.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import lodestar.api.provider.ChatCall;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One upstream call in flight: its HTTP exchange, its deadline and its listener.
+ * One upstream call in flight: its HTTP exchange, its timers and its listener. It is the Jetty
+ * response listener of its exchange: the answer is read, parsed and delivered on the HTTP
+ * client's thread that received it, without a hand-off to another thread.
  *
  * <p>Listener methods are called under one lock, so never concurrently, and only while the call
  * is not finished. The first of completion, failure, timeout, stop or {@link #cancel()} finishes
- * the call; only the first three produce a terminal listener call, exactly once. Finishing
- * releases the HTTP exchange (the pending response is cancelled, the body stream closed).
+ * the call; only the first three produce a terminal listener call, exactly once. A failure, a
+ * timeout, a stop or a cancellation aborts the HTTP exchange; a call that ends normally before
+ * the exchange did (a stream's {@code [DONE]}) lets it complete so that the connection is reused.
+ *
+ * <p>Jetty calls the response callbacks of one exchange one at a time, so the response state
+ * (status, body buffers, parsers of subclasses) needs no lock.
  */
-abstract class Exchange implements ChatCall {
+abstract class Exchange implements ChatCall, Response.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
 
@@ -40,12 +48,13 @@ abstract class Exchange implements ChatCall {
 
     private final AtomicBoolean finished = new AtomicBoolean();
     private final Object listenerLock = new Object();
-    private volatile Future<?> pending;
-    private volatile InputStream body;
-    private volatile Future<?> deadline;
+    private volatile Request request;
+    private volatile Scheduler.Task deadline;
+    private volatile Scheduler.Task firstByteTimer;
     private volatile Runnable onEnd = () -> { };
     private volatile boolean outputStarted;
-    private volatile Duration firstByteTimeout;
+    private Response response;
+    private Body errorBody;
 
     Exchange(final Settings settings, final ObjectMapper mapper, final Clock clock,
             final boolean stream) {
@@ -53,13 +62,12 @@ abstract class Exchange implements ChatCall {
         this.mapper = mapper;
         this.clock = clock;
         this.stream = stream;
-        this.firstByteTimeout = settings.firstByteTimeout();
     }
 
     @Override
     public final void cancel() {
         if (finished.compareAndSet(false, true)) {
-            release();
+            release(true);
         }
     }
 
@@ -86,25 +94,46 @@ abstract class Exchange implements ChatCall {
         outputStarted = true;
     }
 
-    final void firstByteTimeout(final Duration timeout) {
-        firstByteTimeout = timeout;
-    }
-
     final void onEnd(final Runnable action) {
         onEnd = action;
     }
 
-    final void attachPending(final Future<?> future) {
-        pending = future;
+    /**
+     * Attaches the HTTP request, to abort it when the call ends early.
+     *
+     * @param sent the request
+     */
+    final void attachRequest(final Request sent) {
+        request = sent;
         if (finished.get()) {
-            future.cancel(true);
+            abort(sent);
         }
     }
 
-    final void attachDeadline(final Future<?> future) {
-        deadline = future;
+    final void attachDeadline(final Scheduler.Task task) {
+        deadline = task;
         if (finished.get()) {
-            future.cancel(false);
+            task.cancel();
+        }
+    }
+
+    final void attachFirstByteTimer(final Scheduler.Task task) {
+        firstByteTimer = task;
+        if (finished.get()) {
+            task.cancel();
+        }
+    }
+
+    /**
+     * The total deadline passed: fails the call, or aborts an exchange that outlived its call.
+     *
+     * @param message the failure message
+     */
+    final void expire(final String message) {
+        if (finished.get()) {
+            abort(request);
+        } else {
+            fail(FailureKind.TIMEOUT, 0, message);
         }
     }
 
@@ -125,27 +154,22 @@ abstract class Exchange implements ChatCall {
     }
 
     /**
-     * Finishes the call with a terminal listener method, unless it is already finished.
+     * Finishes the call successfully with a terminal listener method, unless it is already
+     * finished. The HTTP exchange is left to complete.
      *
-     * @param terminal the listener call ({@code onComplete} or {@code onError})
+     * @param terminal the listener call ({@code onComplete})
      */
     final void finish(final Runnable terminal) {
-        if (!finished.compareAndSet(false, true)) {
-            return;
-        }
-        release();
-        synchronized (listenerLock) {
-            invoke(terminal);
-        }
+        end(terminal, false);
     }
 
     /**
-     * Finishes the call with a failure.
+     * Finishes the call with a failure, unless it is already finished; aborts the exchange.
      *
      * @param failure the failure
      */
     final void fail(final ProviderFailure failure) {
-        finish(() -> error(failure));
+        end(() -> error(failure), true);
     }
 
     /**
@@ -160,6 +184,26 @@ abstract class Exchange implements ChatCall {
                 null, outputStarted));
     }
 
+    private void end(final Runnable terminal, final boolean abort) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        release(abort);
+        synchronized (listenerLock) {
+            invoke(terminal);
+        }
+    }
+
+    /**
+     * The HTTP status of the answer.
+     *
+     * @return the status, 0 before the response headers arrived
+     */
+    final int status() {
+        final Response current = response;
+        return current == null ? 0 : current.getStatus();
+    }
+
     /**
      * Reports a failure to the listener.
      *
@@ -168,65 +212,118 @@ abstract class Exchange implements ChatCall {
     protected abstract void error(ProviderFailure failure);
 
     /**
-     * Reads a successful (2xx) answer and finishes the call.
+     * The headers of a successful (2xx) answer arrived.
      *
-     * @param response the response
-     * @param in its body
-     * @throws IOException when reading or parsing fails
+     * @param contentType the {@code Content-Type}, or {@code null}
+     * @param contentLength the {@code Content-Length}, or -1 when unknown
+     * @throws IOException when the answer cannot be handled
      */
-    protected abstract void success(HttpResponse<InputStream> response, InputStream in)
-            throws IOException;
+    protected abstract void begin(String contentType, long contentLength) throws IOException;
 
     /**
-     * Handles the response once its headers arrived; runs on a provider I/O thread and blocks
-     * while reading the body.
+     * Bytes of a successful answer arrived.
      *
-     * @param response the response
+     * @param bytes the bytes, valid only during the call
+     * @throws IOException when they cannot be handled
      */
-    final void handle(final HttpResponse<InputStream> response) {
-        final InputStream in = response.body();
-        try {
-            body = in;
-            if (finished.get()) {
-                return;
+    protected abstract void content(ByteBuffer bytes) throws IOException;
+
+    /**
+     * A successful answer ended (the call is not finished yet).
+     *
+     * @throws IOException when it cannot be handled
+     */
+    protected abstract void complete() throws IOException;
+
+    @Override
+    public final void onHeaders(final Response answer) {
+        cancelTask(firstByteTimer);
+        if (finished.get()) {
+            return;
+        }
+        response = answer;
+        final int status = answer.getStatus();
+        if (status < 200 || status > 299) {
+            errorBody = new Body(Failures.ERROR_BODY_LIMIT, -1);
+            return;
+        }
+        guard(() -> begin(answer.getHeaders().get(HttpHeader.CONTENT_TYPE),
+                answer.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH)));
+    }
+
+    @Override
+    public final void onContent(final Response answer, final ByteBuffer bytes) {
+        if (finished.get()) {
+            return;
+        }
+        if (errorBody != null) {
+            if (!errorBody.append(bytes)) {
+                failHttp();
             }
-            final int status = response.statusCode();
-            if (status < 200 || status > 299) {
-                final byte[] bytes = readUpTo(in, Failures.ERROR_BODY_LIMIT);
-                fail(Failures.httpError(mapper, status, bytes, response.headers(),
-                        clock.instant(), settings.apiKey()));
-                return;
-            }
-            success(response, in);
-        } catch (final JsonProcessingException e) {
-            fail(FailureKind.PROTOCOL, response.statusCode(),
-                    "invalid JSON from upstream: " + e.getOriginalMessage());
-        } catch (final IOException | RuntimeException e) {
-            if (!finished.get()) {
-                fail(Failures.ofThrowable(e, settings, firstByteTimeout, outputStarted));
-            }
-        } finally {
-            closeQuietly(in);
+            return;
+        }
+        guard(() -> content(bytes));
+    }
+
+    @Override
+    public final void onComplete(final Result result) {
+        cancelTask(firstByteTimer);
+        cancelTask(deadline);
+        if (finished.get()) {
+            return;
+        }
+        if (result.isFailed()) {
+            fail(Failures.ofThrowable(result.getFailure(), settings, outputStarted));
+        } else if (errorBody != null) {
+            failHttp();
+        } else {
+            guard(this::complete);
         }
     }
 
-    /** Aborts the HTTP exchange and forgets the call. */
-    private void release() {
-        final Future<?> future = pending;
-        if (future != null) {
-            future.cancel(true);
+    private void failHttp() {
+        final Response answer = response;
+        fail(Failures.httpError(mapper, answer.getStatus(), errorBody.toByteArray(),
+                answer.getHeaders()::get, clock.instant(), settings.apiKey()));
+    }
+
+    /** A step of reading the answer. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    private void guard(final Step step) {
+        try {
+            step.run();
+        } catch (final JsonProcessingException e) {
+            fail(FailureKind.PROTOCOL, status(), "invalid JSON from upstream: "
+                    + e.getOriginalMessage());
+        } catch (final IOException | RuntimeException e) {
+            fail(Failures.ofThrowable(e, settings, outputStarted));
         }
-        final Future<?> timer = deadline;
-        if (timer != null) {
-            timer.cancel(false);
-        }
-        final InputStream in = body;
-        if (in != null) {
-            // unblocks a reader waiting for data (it then sees the call finished); the reading
-            // thread is deliberately not interrupted: it may be running listener code
-            closeQuietly(in);
+    }
+
+    /** Stops the timers, aborts the HTTP exchange when asked, and forgets the call. */
+    private void release(final boolean abort) {
+        cancelTask(firstByteTimer);
+        if (abort) {
+            cancelTask(deadline);
+            abort(request);
         }
         onEnd.run();
+    }
+
+    private static void abort(final Request sent) {
+        if (sent != null) {
+            sent.abort(new CallEnded());
+        }
+    }
+
+    private static void cancelTask(final Scheduler.Task task) {
+        if (task != null) {
+            task.cancel();
+        }
     }
 
     private void invoke(final Runnable action) {
@@ -235,25 +332,6 @@ abstract class Exchange implements ChatCall {
         } catch (final RuntimeException e) {
             LOG.warn("provider {}: listener failed", settings.id(), e);
         }
-    }
-
-    /**
-     * Reads at most {@code limit} bytes.
-     *
-     * @param in the stream
-     * @param limit the most bytes to read
-     * @return the bytes read
-     * @throws IOException when reading fails
-     */
-    static byte[] readUpTo(final InputStream in, final int limit) throws IOException {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final byte[] buffer = new byte[8192];
-        int n;
-        while (out.size() < limit
-                && (n = in.read(buffer, 0, Math.min(buffer.length, limit - out.size()))) >= 0) {
-            out.write(buffer, 0, n);
-        }
-        return out.toByteArray();
     }
 
     /**
@@ -267,11 +345,65 @@ abstract class Exchange implements ChatCall {
                 .toLowerCase(Locale.ROOT).startsWith("text/event-stream");
     }
 
-    static void closeQuietly(final InputStream in) {
-        try {
-            in.close();
-        } catch (final IOException | RuntimeException ignored) {
-            // nothing to do: the exchange is over
+    /** The cause given to Jetty when a call aborts its exchange; no stack trace. */
+    static final class CallEnded extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CallEnded() {
+            super("call ended", null, false, false);
+        }
+    }
+
+    /** Bytes collected up to a limit. */
+    static final class Body {
+        private static final int INITIAL = 8 * 1024;
+        private static final int LARGEST_INITIAL = 1024 * 1024;
+
+        private final int limit;
+        private byte[] bytes;
+        private int size;
+
+        /**
+         * An empty body.
+         *
+         * @param limit the most bytes kept
+         * @param expected the announced length, or -1 when unknown
+         */
+        Body(final int limit, final long expected) {
+            this.limit = limit;
+            final long initial = expected > 0 ? expected : INITIAL;
+            this.bytes = new byte[(int) Math.min(initial, Math.min(limit, LARGEST_INITIAL))];
+        }
+
+        /**
+         * Appends bytes, up to the limit.
+         *
+         * @param more the bytes; consumed
+         * @return {@code false} when bytes beyond the limit arrived (they are dropped)
+         */
+        boolean append(final ByteBuffer more) {
+            final int n = Math.min(more.remaining(), limit - size);
+            if (size + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, (int) Math.min(limit,
+                        Math.max((long) size + n, 2L * bytes.length)));
+            }
+            more.get(bytes, size, n);
+            size += n;
+            final boolean fits = !more.hasRemaining();
+            more.position(more.limit());
+            return fits;
+        }
+
+        int size() {
+            return size;
+        }
+
+        byte[] array() {
+            return bytes;
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(bytes, size);
         }
     }
 }

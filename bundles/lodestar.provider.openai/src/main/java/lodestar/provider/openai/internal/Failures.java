@@ -2,13 +2,14 @@ package lodestar.provider.openai.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.ProtocolException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,12 +17,15 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
+import org.eclipse.jetty.client.HttpResponseException;
 
 /**
  * Turns upstream errors (HTTP statuses, error bodies, mid-stream error events, I/O exceptions)
@@ -48,13 +52,14 @@ final class Failures {
      * @param mapper JSON mapper
      * @param status the HTTP status
      * @param body the start of the error body
-     * @param headers the response headers, for {@code Retry-After}
+     * @param header the response headers: first value by case-insensitive name, or
+     *     {@code null}; for {@code Retry-After}
      * @param now the current time, for an HTTP-date {@code Retry-After}
      * @param secret the API key, removed from the message
      * @return the failure, {@code outputStarted} false
      */
     static ProviderFailure httpError(final ObjectMapper mapper, final int status,
-            final byte[] body, final HttpHeaders headers, final Instant now,
+            final byte[] body, final Function<String, String> header, final Instant now,
             final String secret) {
         final String text = new String(body, StandardCharsets.UTF_8);
         String message = null;
@@ -77,7 +82,7 @@ final class Failures {
             message = text.isBlank() ? "HTTP " + status : "HTTP " + status + ": " + text;
         }
         return new ProviderFailure(FailureKind.ofHttpStatus(status, text), status,
-                sanitize(message, secret), retryAfter(headers, now), false);
+                sanitize(message, secret), retryAfter(header, now), false);
     }
 
     /**
@@ -128,44 +133,64 @@ final class Failures {
     }
 
     /**
-     * A failure for an exception of the HTTP exchange.
+     * A failure for an exception of the HTTP exchange (Jetty's client reports a connect timeout
+     * as {@link SocketTimeoutException}, an idle connection as {@link TimeoutException}, a cut
+     * connection as an {@link EOFException} or another {@link IOException}, an unreadable
+     * response as {@link HttpResponseException}, a full request queue as
+     * {@link RejectedExecutionException}).
      *
      * @param error the exception, possibly wrapped
      * @param settings the settings in force, for timeout values in messages
-     * @param firstByteTimeout the first-byte timeout of the call
      * @param outputStarted whether output had been delivered
      * @return the failure
      */
     static ProviderFailure ofThrowable(final Throwable error, final Settings settings,
-            final Duration firstByteTimeout, final boolean outputStarted) {
+            final boolean outputStarted) {
         final Throwable cause = unwrap(error);
         final String secret = settings.apiKey();
         final String detail = cause.getMessage() == null ? cause.getClass().getSimpleName()
                 : cause.getMessage();
         final FailureKind kind;
         final String message;
-        if (cause instanceof HttpConnectTimeoutException) {
+        if (cause instanceof SocketTimeoutException) {
             kind = FailureKind.TIMEOUT;
             message = "could not connect within " + settings.connectTimeout().toMillis()
                     + " ms (connect timeout)";
-        } else if (cause instanceof HttpTimeoutException) {
+        } else if (cause instanceof TimeoutException) {
             kind = FailureKind.TIMEOUT;
-            message = "no answer within " + firstByteTimeout.toMillis()
-                    + " ms (first-byte timeout)";
-        } else if (cause instanceof ProtocolException) {
+            message = "connection timed out: " + detail;
+        } else if (cause instanceof ProtocolException
+                || cause instanceof HttpResponseException) {
             kind = FailureKind.PROTOCOL;
             message = detail;
-        } else if (cause instanceof ConnectException) {
+        } else if (cause instanceof ConnectException || cause instanceof UnknownHostException
+                || cause instanceof UnresolvedAddressException) {
             kind = FailureKind.CONNECTION;
             message = "cannot connect: " + detail;
+        } else if (cause instanceof EOFException) {
+            kind = FailureKind.CONNECTION;
+            message = "connection closed by the upstream: " + detail;
         } else if (cause instanceof IOException) {
             kind = FailureKind.CONNECTION;
             message = "connection failed: " + detail;
+        } else if (cause instanceof RejectedExecutionException) {
+            kind = FailureKind.OVERLOADED;
+            message = "request not sent: " + detail;
         } else {
             kind = FailureKind.CONNECTION;
             message = "unexpected " + cause.getClass().getName() + ": " + detail;
         }
         return new ProviderFailure(kind, 0, sanitize(message, secret), null, outputStarted);
+    }
+
+    /**
+     * The message of a first-byte timeout.
+     *
+     * @param firstByteTimeout the first-byte timeout of the call
+     * @return the message
+     */
+    static String firstByteTimeout(final Duration firstByteTimeout) {
+        return "no answer within " + firstByteTimeout.toMillis() + " ms (first-byte timeout)";
     }
 
     private static Throwable unwrap(final Throwable error) {
@@ -180,15 +205,16 @@ final class Failures {
     /**
      * Reads {@code retry-after-ms} or {@code Retry-After} (delta-seconds or HTTP-date).
      *
-     * @param headers the response headers
+     * @param header the response headers: first value by case-insensitive name, or
+     *     {@code null} when absent
      * @param now the current time
      * @return the wait, or {@code null} when absent or unreadable
      */
-    static Duration retryAfter(final HttpHeaders headers, final Instant now) {
-        final Optional<String> millis = headers.firstValue("retry-after-ms");
-        if (millis.isPresent()) {
+    static Duration retryAfter(final Function<String, String> header, final Instant now) {
+        final String millis = header.apply("retry-after-ms");
+        if (millis != null) {
             try {
-                final double value = Double.parseDouble(millis.get().trim());
+                final double value = Double.parseDouble(millis.trim());
                 if (value >= 0 && !Double.isInfinite(value)) {
                     return Duration.ofMillis(Math.round(value));
                 }
@@ -196,11 +222,11 @@ final class Failures {
                 // fall back to Retry-After
             }
         }
-        final Optional<String> header = headers.firstValue("retry-after");
-        if (header.isEmpty()) {
+        final String raw = header.apply("retry-after");
+        if (raw == null) {
             return null;
         }
-        final String value = header.get().trim();
+        final String value = raw.trim();
         try {
             final double seconds = Double.parseDouble(value);
             return seconds >= 0 && !Double.isInfinite(seconds)

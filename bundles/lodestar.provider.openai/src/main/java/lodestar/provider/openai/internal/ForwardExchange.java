@@ -2,12 +2,9 @@ package lodestar.provider.openai.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.util.Arrays;
 import lodestar.api.chat.Usage;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ForwardListener;
@@ -21,9 +18,11 @@ final class ForwardExchange extends Exchange {
 
     /** Largest answer kept to read its usage; larger answers complete without usage. */
     static final int MAX_USAGE_SCAN_BYTES = 16 * 1024 * 1024;
-    private static final int CHUNK = 64 * 1024;
 
     private final ForwardListener listener;
+    private SseReader events;
+    private Body copy;
+    private Usage usage;
 
     ForwardExchange(final Settings settings, final ObjectMapper mapper, final Clock clock,
             final boolean stream, final ForwardListener listener) {
@@ -37,71 +36,77 @@ final class ForwardExchange extends Exchange {
     }
 
     @Override
-    protected void success(final HttpResponse<InputStream> response, final InputStream in)
-            throws IOException {
-        final int status = response.statusCode();
-        final String contentType = response.headers().firstValue("content-type")
-                .orElse(stream ? "text/event-stream" : "application/json");
+    protected void begin(final String type, final long contentLength) {
+        final String contentType = type != null ? type
+                : stream ? "text/event-stream" : "application/json";
         if (!deliver(() -> listener.onStart(contentType))) {
             return;
         }
         markOutputStarted();
         if (stream && isEventStream(contentType)) {
-            readStream(status, in);
+            events = new SseReader();
         } else {
-            readWhole(in);
+            copy = new Body(MAX_USAGE_SCAN_BYTES, contentLength);
         }
     }
 
-    private void readStream(final int status, final InputStream in) throws IOException {
-        final SseReader reader = new SseReader(in);
-        Usage usage = null;
-        for (SseReader.Event event = reader.next(); event != null; event = reader.next()) {
-            final byte[] raw = event.raw();
-            if (!deliver(() -> listener.onBytes(raw))) {
-                return;
-            }
-            final String data = event.data() == null ? "" : event.data().trim();
-            if ("[DONE]".equals(data)) {
-                final Usage last = usage;
-                finish(() -> listener.onComplete(last));
-                return;
-            }
-            if (data.contains("\"error\"")) {
-                final JsonNode node = tree(data);
-                if (node != null && node.has("error") && !node.has("choices")) {
-                    fail(Failures.inlineError(node.get("error"), status, true,
-                            settings.apiKey()));
-                    return;
-                }
-            }
-            if (data.contains("\"usage\"")) {
-                final Usage found = usage(tree(data));
-                usage = found != null ? found : usage;
-            }
+    @Override
+    protected void content(final ByteBuffer bytes) throws IOException {
+        if (events != null) {
+            events.feed(bytes, this::onEvent);
+            return;
         }
-        fail(FailureKind.CONNECTION, status, "stream ended before [DONE]");
+        if (!bytes.hasRemaining()) {
+            return;
+        }
+        final byte[] piece = new byte[bytes.remaining()];
+        bytes.get(piece);
+        if (!deliver(() -> listener.onBytes(piece)) || copy == null) {
+            return;
+        }
+        if (!copy.append(ByteBuffer.wrap(piece))) {
+            copy = null;
+        }
     }
 
-    private void readWhole(final InputStream in) throws IOException {
-        ByteArrayOutputStream copy = new ByteArrayOutputStream();
-        final byte[] buffer = new byte[CHUNK];
-        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-            if (n == 0) {
-                continue;
+    @Override
+    protected void complete() throws IOException {
+        if (events != null) {
+            final SseReader.Event last = events.end();
+            if (last == null || onEvent(last)) {
+                fail(FailureKind.CONNECTION, status(), "stream ended before [DONE]");
             }
-            final byte[] piece = Arrays.copyOf(buffer, n);
-            if (!deliver(() -> listener.onBytes(piece))) {
-                return;
-            }
-            if (copy != null && copy.size() + n <= MAX_USAGE_SCAN_BYTES) {
-                copy.write(piece, 0, n);
-            } else {
-                copy = null;
+            return;
+        }
+        final Usage found = copy == null ? null : usage(tree(copy.toByteArray()));
+        finish(() -> listener.onComplete(found));
+    }
+
+    /** Passes one event on; {@code false} once the call is finished. */
+    private boolean onEvent(final SseReader.Event event) {
+        final byte[] raw = event.raw();
+        if (!deliver(() -> listener.onBytes(raw))) {
+            return false;
+        }
+        final String data = event.data() == null ? "" : event.data().trim();
+        if ("[DONE]".equals(data)) {
+            final Usage last = usage;
+            finish(() -> listener.onComplete(last));
+            return false;
+        }
+        if (data.contains("\"error\"")) {
+            final JsonNode node = tree(data);
+            if (node != null && node.has("error") && !node.has("choices")) {
+                fail(Failures.inlineError(node.get("error"), status(), true,
+                        settings.apiKey()));
+                return false;
             }
         }
-        final Usage usage = copy == null ? null : usage(tree(copy.toByteArray()));
-        finish(() -> listener.onComplete(usage));
+        if (data.contains("\"usage\"")) {
+            final Usage found = usage(tree(data));
+            usage = found != null ? found : usage;
+        }
+        return true;
     }
 
     private JsonNode tree(final String text) {

@@ -3,11 +3,7 @@ package lodestar.provider.openai.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Dictionary;
@@ -17,15 +13,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import lodestar.api.chat.ChatRequest;
@@ -37,6 +27,19 @@ import lodestar.api.provider.ForwardListener;
 import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
+import org.eclipse.jetty.client.RedirectProtocolHandler;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -54,9 +57,10 @@ import org.slf4j.LoggerFactory;
  * {@code config/lodestar.provider.openai-<name>.cfg}.
  *
  * <p>Calls {@code POST {baseUrl}/chat/completions} (and {@code {baseUrl}/<endpoint>} for
- * forwarded requests) asynchronously with one {@link HttpClient}; bodies are read on a small
- * pool of I/O threads, streams event by event. Without an API key the provider is inert: no
- * models, not available. The key is never logged nor published as a service property.
+ * forwarded requests) asynchronously with one Jetty {@link HttpClient} (HTTP/1.1, pooled
+ * connections): answers are parsed and delivered on the client's thread that read them, streams
+ * event by event as the bytes arrive. Without an API key the provider is inert: no models, not
+ * available. The key is never logged nor published as a service property.
  *
  * <p>The component registers its {@link ModelProvider} service itself, after a successful
  * activation, with exactly the service properties {@value ModelProvider#PROVIDER_ID} (the
@@ -73,23 +77,33 @@ public final class OpenAiProvider implements ModelProvider {
     static final String DIALECT = "openai";
     /** Service property naming the dialect. */
     static final String DIALECT_PROPERTY = "lodestar.provider.dialect";
-    /** Most calls whose bodies are read at the same time. */
-    static final int MAX_CONCURRENT_READS = 256;
+    /** Most threads of the HTTP client (selector, reading answers, running listeners). */
+    static final int MAX_THREADS = 256;
+    /** Most connections to the upstream; further requests queue in the client. */
+    static final int MAX_CONNECTIONS = 256;
+    /** How long an unused pooled connection stays open. */
+    static final long IDLE_TIMEOUT_MS = 60_000L;
+    /** Sent as {@code User-Agent} unless a forwarded header replaces it. */
+    static final String USER_AGENT = "Lodestar";
     /** Message of calls ended because the provider stopped. */
     static final String STOPPED = "provider stopped";
 
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiProvider.class);
     private static final Pattern ENDPOINT = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*");
+    private static final int MIN_THREADS = 2;
+    private static final int MAX_RESPONSE_HEADERS_BYTES = 32 * 1024;
+    private static final int THREAD_IDLE_MS = 30_000;
+    private static final long STOP_TIMEOUT_MS = 2_000L;
+    /** Added to the per-request idle timeout so that the total deadline fires first. */
+    private static final long IDLE_MARGIN_MS = 1_000L;
 
     private final Function<String, String> env;
     private final Clock clock;
     private final ObjectMapper mapper;
-    private final ThreadPoolExecutor io;
-    private final ScheduledThreadPoolExecutor timer;
+    private final HttpClient client;
     private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
     private final Object configLock = new Object();
     private volatile Settings settings;
-    private volatile HttpClient client;
     private volatile boolean active;
     private volatile ServiceRegistration<ModelProvider> registration;
 
@@ -106,8 +120,14 @@ public final class OpenAiProvider implements ModelProvider {
     public OpenAiProvider(final BundleContext context, final OpenAiConfig config,
             final Map<String, Object> properties) {
         this(config, properties, System::getenv, Clock.systemUTC());
-        registration = context.registerService(ModelProvider.class, this,
-                serviceProperties(settings));
+        try {
+            registration = context.registerService(ModelProvider.class, this,
+                    serviceProperties(settings));
+        } catch (final RuntimeException e) {
+            // e.g. the bundle is stopping: DS will not deactivate, so release the client here
+            stopClient();
+            throw e;
+        }
     }
 
     /**
@@ -134,11 +154,6 @@ public final class OpenAiProvider implements ModelProvider {
         mapper.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
         mapper.setTypeFactory(mapper.getTypeFactory()
                 .withClassLoader(OpenAiProvider.class.getClassLoader()));
-        final String prefix = "lodestar-openai-" + initial.id();
-        this.io = new ThreadPoolExecutor(0, MAX_CONCURRENT_READS, 30, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), threads(prefix + "-io-"));
-        this.timer = new ScheduledThreadPoolExecutor(1, threads(prefix + "-timer-"));
-        timer.setRemoveOnCancelPolicy(true);
         this.client = newClient(initial);
         this.settings = initial;
         this.active = true;
@@ -166,7 +181,8 @@ public final class OpenAiProvider implements ModelProvider {
         synchronized (configLock) {
             previous = settings;
             if (!next.connectTimeout().equals(previous.connectTimeout())) {
-                client = newClient(next);
+                // applies to connections opened from now on
+                client.setConnectTimeout(next.connectTimeout().toMillis());
             }
             settings = next;
             final ServiceRegistration<ModelProvider> current = registration;
@@ -178,8 +194,8 @@ public final class OpenAiProvider implements ModelProvider {
     }
 
     /**
-     * Unregisters the service, ends every call in flight with "provider stopped" and releases
-     * threads and client.
+     * Unregisters the service, ends every call in flight with "provider stopped" and stops the
+     * HTTP client (its connections and threads).
      */
     @Deactivate
     void deactivate() {
@@ -196,9 +212,7 @@ public final class OpenAiProvider implements ModelProvider {
         for (final Exchange call : List.copyOf(inFlight)) {
             call.fail(FailureKind.CONNECTION, 0, STOPPED);
         }
-        timer.shutdownNow();
-        io.shutdownNow();
-        shutdown(client);
+        stopClient();
         LOG.info("provider {}: stopped", settings.id());
     }
 
@@ -279,10 +293,9 @@ public final class OpenAiProvider implements ModelProvider {
         final Duration firstByte = positive(options.firstByteTimeout(),
                 current.firstByteTimeout());
         final Duration total = positive(options.totalTimeout(), current.totalTimeout());
-        call.firstByteTimeout(firstByte);
-        final HttpRequest request;
+        final Request request;
         try {
-            request = request(current, endpoint, body, call.stream, firstByte, options);
+            request = request(current, endpoint, body, call.stream, total, options);
         } catch (final IllegalArgumentException e) {
             failLater(call, FailureKind.BAD_REQUEST, "cannot build the upstream request: "
                     + e.getMessage());
@@ -294,64 +307,70 @@ public final class OpenAiProvider implements ModelProvider {
             failLater(call, FailureKind.CONNECTION, STOPPED);
             return;
         }
+        final Scheduler scheduler = client.getScheduler();
         try {
-            call.attachDeadline(timer.schedule(() -> call.fail(FailureKind.TIMEOUT, 0,
-                    "total timeout of " + total.toMillis() + " ms exceeded"),
+            call.attachDeadline(scheduler.schedule(() -> later(() -> call.expire(
+                    "total timeout of " + total.toMillis() + " ms exceeded")),
                     total.toMillis(), TimeUnit.MILLISECONDS));
+            if (firstByte.compareTo(total) < 0) {
+                call.attachFirstByteTimer(scheduler.schedule(() -> later(() -> call.fail(
+                        FailureKind.TIMEOUT, 0, Failures.firstByteTimeout(firstByte))),
+                        firstByte.toMillis(), TimeUnit.MILLISECONDS));
+            }
         } catch (final RejectedExecutionException e) {
             failLater(call, FailureKind.CONNECTION, STOPPED);
             return;
         }
-        final CompletableFuture<HttpResponse<InputStream>> response;
+        call.attachRequest(request);
         try {
-            response = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+            request.send(call);
         } catch (final RuntimeException e) {
-            failLater(call, FailureKind.CONNECTION, "cannot send: " + e.getMessage());
-            return;
+            later(() -> call.fail(Failures.ofThrowable(e, current, false)));
         }
-        call.attachPending(response);
-        response.whenComplete((answer, error) -> {
-            if (error != null) {
-                call.fail(Failures.ofThrowable(error, current, firstByte, false));
-                return;
-            }
-            try {
-                io.execute(() -> call.handle(answer));
-            } catch (final RejectedExecutionException e) {
-                Exchange.closeQuietly(answer.body());
-                call.fail(active ? FailureKind.OVERLOADED : FailureKind.CONNECTION, 0,
-                        active ? "provider " + current.id() + ": more than "
-                                + MAX_CONCURRENT_READS + " answers being read" : STOPPED);
-            }
-        });
     }
 
-    private static HttpRequest request(final Settings current, final String endpoint,
-            final byte[] body, final boolean stream, final Duration firstByte,
-            final CallOptions options) {
-        final HttpRequest.Builder builder = HttpRequest
-                .newBuilder(URI.create(current.baseUrl() + "/" + endpoint))
-                .timeout(firstByte)
-                .header("Authorization", "Bearer " + current.apiKey())
-                .header("Content-Type", "application/json")
-                .header("Accept", stream ? "text/event-stream" : "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        current.extraHeaders().forEach(builder::header);
-        final Set<String> configured = ConcurrentHashMap.newKeySet();
-        current.extraHeaders().keySet()
-                .forEach(name -> configured.add(name.toLowerCase(Locale.ROOT)));
-        options.forwardHeaders().forEach((name, value) -> {
-            final String lower = name.toLowerCase(Locale.ROOT);
-            if (!Settings.isReservedHeader(lower) && !configured.contains(lower)) {
-                try {
-                    builder.header(name, value);
-                } catch (final IllegalArgumentException e) {
-                    LOG.debug("provider {}: forwarded header {} not sent: {}", current.id(),
-                            name, e.getMessage());
+    private Request request(final Settings current, final String endpoint, final byte[] body,
+            final boolean stream, final Duration total, final CallOptions options) {
+        final Request request = client.newRequest(URI.create(current.baseUrl() + "/" + endpoint))
+                .method(HttpMethod.POST)
+                .idleTimeout(total.toMillis() + IDLE_MARGIN_MS, TimeUnit.MILLISECONDS)
+                .body(new BytesRequestContent("application/json", body));
+        request.headers(headers -> {
+            headers.put(HttpHeader.AUTHORIZATION, "Bearer " + current.apiKey());
+            headers.put(HttpHeader.CONTENT_TYPE, "application/json");
+            headers.put(HttpHeader.ACCEPT, stream ? "text/event-stream" : "application/json");
+            current.extraHeaders().forEach(headers::put);
+            options.forwardHeaders().forEach((name, value) -> {
+                if (isConfigured(current, name) || Settings.isReservedHeader(
+                        name.toLowerCase(Locale.ROOT))) {
+                    return;
                 }
-            }
+                if (Settings.isValidHeader(name, value)) {
+                    headers.put(name, value);
+                } else {
+                    LOG.debug("provider {}: forwarded header {} not sent: invalid name or value",
+                            current.id(), Failures.sanitize(name, current.apiKey()));
+                }
+            });
         });
-        return builder.build();
+        return request;
+    }
+
+    private static boolean isConfigured(final Settings current, final String name) {
+        for (final String configured : current.extraHeaders().keySet()) {
+            if (configured.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void stopClient() {
+        try {
+            client.stop();
+        } catch (final Exception e) {
+            LOG.debug("provider {}: HTTP client did not stop cleanly", settings.id(), e);
+        }
     }
 
     private static Duration positive(final Duration given, final Duration fallback) {
@@ -359,28 +378,63 @@ public final class OpenAiProvider implements ModelProvider {
     }
 
     private void failLater(final Exchange call, final FailureKind kind, final String message) {
+        later(() -> call.fail(kind, 0, message));
+    }
+
+    /**
+     * Runs a step on a client thread: never inside {@code chat()}/{@code forward()}, and never
+     * on the timer thread, which Jetty needs for its own timeouts. Runs it here when the client
+     * is stopped.
+     */
+    private void later(final Runnable step) {
         try {
-            io.execute(() -> call.fail(kind, 0, message));
+            client.getExecutor().execute(step);
         } catch (final RejectedExecutionException e) {
-            call.fail(kind, 0, message);
+            step.run();
         }
     }
 
+    /**
+     * A started HTTP/1.1 client with its own daemon threads {@code lodestar-openai-<id>-http-N}
+     * and timer {@code lodestar-openai-<id>-timer}: no redirects, no cookies, no content
+     * decoding, no authentication handling (a 401 is an answer like any other), TLS with host
+     * name verification.
+     */
     private static HttpClient newClient(final Settings current) {
-        return HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(current.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
-    }
-
-    /** Closes the client where the JDK can (Java 21+); on Java 17 it is left to the GC. */
-    private static void shutdown(final HttpClient httpClient) {
+        final String prefix = "lodestar-openai-" + current.id();
+        final QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS,
+                THREAD_IDLE_MS);
+        threads.setName(prefix + "-http");
+        threads.setDaemon(true);
+        threads.setStopTimeout(STOP_TIMEOUT_MS);
+        final HttpClient http = new HttpClient();
+        http.setExecutor(threads);
+        http.setScheduler(new ScheduledExecutorScheduler(prefix + "-timer", true,
+                OpenAiProvider.class.getClassLoader()));
+        http.setConnectTimeout(current.connectTimeout().toMillis());
+        http.setIdleTimeout(IDLE_TIMEOUT_MS);
+        http.setMaxConnectionsPerDestination(MAX_CONNECTIONS);
+        http.setMaxResponseHeadersSize(MAX_RESPONSE_HEADERS_BYTES);
+        http.setFollowRedirects(false);
+        http.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, USER_AGENT));
+        http.setHttpCookieStore(new HttpCookieStore.Empty());
+        // Jetty looks up optional services through the thread context class loader
+        final Thread thread = Thread.currentThread();
+        final ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(HttpClient.class.getClassLoader());
         try {
-            HttpClient.class.getMethod("shutdownNow").invoke(httpClient);
-        } catch (final ReflectiveOperationException | RuntimeException e) {
-            LOG.trace("HttpClient.shutdownNow not available", e);
+            http.start();
+        } catch (final Exception e) {
+            throw new IllegalStateException("cannot start the HTTP client: " + e.getMessage(), e);
+        } finally {
+            thread.setContextClassLoader(previous);
         }
+        // the handlers and the gzip decoder are installed by start()
+        http.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
+        http.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
+        http.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
+        http.getContentDecoderFactories().clear();
+        return http;
     }
 
     private static Dictionary<String, Object> serviceProperties(final Settings current) {
@@ -388,17 +442,6 @@ public final class OpenAiProvider implements ModelProvider {
         properties.put(ModelProvider.PROVIDER_ID, current.id());
         properties.put(DIALECT_PROPERTY, DIALECT);
         return properties;
-    }
-
-    private static ThreadFactory threads(final String prefix) {
-        final AtomicInteger count = new AtomicInteger();
-        final ClassLoader loader = OpenAiProvider.class.getClassLoader();
-        return runnable -> {
-            final Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-            thread.setDaemon(true);
-            thread.setContextClassLoader(loader);
-            return thread;
-        };
     }
 
     private static void report(final Settings next, final Settings previous) {
@@ -440,11 +483,11 @@ public final class OpenAiProvider implements ModelProvider {
     }
 
     /**
-     * The I/O pool (for tests).
+     * The HTTP client (for tests).
      *
-     * @return the pool
+     * @return the client
      */
-    ThreadPoolExecutor ioPool() {
-        return io;
+    HttpClient httpClient() {
+        return client;
     }
 }

@@ -187,6 +187,19 @@ record Settings(
     }
 
     /**
+     * Whether a header can be sent as given: a token for a name, and a value of visible
+     * ISO-8859-1 characters, spaces and tabs (no line breaks).
+     *
+     * @param name the header name
+     * @param value the header value
+     * @return {@code true} when both are valid
+     */
+    static boolean isValidHeader(final String name, final String value) {
+        return name != null && value != null && HEADER_NAME.matcher(name).matches()
+                && value.chars().noneMatch(c -> c < ' ' && c != '\t' || c == 0x7f || c > 0xff);
+    }
+
+    /**
      * Names the source of a configuration: its file when FileInstall created it, else its PID.
      *
      * @param properties the component properties

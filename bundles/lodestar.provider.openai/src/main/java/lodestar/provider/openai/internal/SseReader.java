@@ -2,32 +2,30 @@ package lodestar.provider.openai.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ProtocolException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads server-sent events from a stream, one event at a time, as soon as its terminating blank
- * line arrives. Keeps each event's raw bytes so that they can be passed through unchanged.
+ * Parses server-sent events from bytes pushed in as they arrive, and hands over each event as
+ * soon as its terminating blank line is seen. Keeps each event's raw bytes so that they can be
+ * passed through unchanged.
  *
- * <p>Lines end with LF, CRLF or CR. Comment lines ({@code :...}) and fields other than
- * {@code data} and {@code event} are kept in the raw bytes and otherwise ignored.
+ * <p>Lines end with LF, CRLF or CR (a CRLF split between two buffers is one line end). Comment
+ * lines ({@code :...}) and fields other than {@code data} and {@code event} are kept in the raw
+ * bytes and otherwise ignored. Not thread-safe: one exchange feeds it, one buffer at a time.
  */
 final class SseReader {
 
     /** Longest event accepted. */
     static final int MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
-    private final InputStream in;
-    private final byte[] buffer = new byte[8192];
-    private int pos;
-    private int limit;
+    private final ByteArrayOutputStream raw = new ByteArrayOutputStream(256);
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+    private StringBuilder data;
+    private String type;
+    private boolean content;
     private boolean skipLf;
-    private boolean eof;
-
-    SseReader(final InputStream in) {
-        this.in = in;
-    }
 
     /**
      * One event.
@@ -39,62 +37,32 @@ final class SseReader {
     record Event(String type, String data, byte[] raw) {
     }
 
-    /**
-     * Reads the next event; blocks until it is complete.
-     *
-     * @return the event, or {@code null} at the end of the stream
-     * @throws IOException when reading fails; {@link ProtocolException} for an oversized event
-     */
-    Event next() throws IOException {
-        final ByteArrayOutputStream raw = new ByteArrayOutputStream(256);
-        StringBuilder data = null;
-        String type = null;
-        boolean content = false;
-        while (true) {
-            final byte[] line = readLine(raw);
-            if (line == null) {
-                return content ? new Event(type, data == null ? null : data.toString(),
-                        raw.toByteArray()) : null;
-            }
-            if (line.length == 0) {
-                if (content) {
-                    return new Event(type, data == null ? null : data.toString(),
-                            raw.toByteArray());
-                }
-                continue;
-            }
-            content = true;
-            final String text = new String(line, StandardCharsets.UTF_8);
-            if (text.charAt(0) == ':') {
-                continue;
-            }
-            final int colon = text.indexOf(':');
-            final String field = colon < 0 ? text : text.substring(0, colon);
-            String value = colon < 0 ? "" : text.substring(colon + 1);
-            if (value.startsWith(" ")) {
-                value = value.substring(1);
-            }
-            if (field.equals("data")) {
-                if (data == null) {
-                    data = new StringBuilder(value);
-                } else {
-                    data.append('\n').append(value);
-                }
-            } else if (field.equals("event")) {
-                type = value;
-            }
-        }
+    /** Receives parsed events. */
+    @FunctionalInterface
+    interface Handler {
+
+        /**
+         * Takes one event.
+         *
+         * @param event the event
+         * @return {@code false} to stop parsing (the rest of the buffer is left unread)
+         * @throws IOException when the event cannot be handled
+         */
+        boolean onEvent(Event event) throws IOException;
     }
 
-    /** Reads one line, appending its bytes and terminator to {@code raw}; null at EOF. */
-    private byte[] readLine(final ByteArrayOutputStream raw) throws IOException {
-        final ByteArrayOutputStream line = new ByteArrayOutputStream(128);
-        boolean any = false;
-        while (true) {
-            if (pos == limit && !fill()) {
-                return any ? line.toByteArray() : null;
-            }
-            final byte b = buffer[pos++];
+    /**
+     * Parses the bytes of a buffer, handing over every event completed by them.
+     *
+     * @param bytes the bytes that arrived; consumed up to where parsing stopped
+     * @param handler receives the complete events
+     * @return {@code false} when the handler asked to stop
+     * @throws IOException when the handler fails; {@link ProtocolException} for an oversized
+     *     event
+     */
+    boolean feed(final ByteBuffer bytes, final Handler handler) throws IOException {
+        while (bytes.hasRemaining()) {
+            final byte b = bytes.get();
             if (skipLf) {
                 skipLf = false;
                 if (b == '\n') {
@@ -102,44 +70,78 @@ final class SseReader {
                     continue;
                 }
             }
-            any = true;
             raw.write(b);
-            if (b == '\n') {
-                return line.toByteArray();
-            }
-            if (b == '\r') {
-                if (pos < limit) {
-                    if (buffer[pos] == '\n') {
-                        raw.write(buffer[pos++]);
+            if (b == '\n' || b == '\r') {
+                if (b == '\r') {
+                    if (!bytes.hasRemaining()) {
+                        skipLf = true;
+                    } else if (bytes.get(bytes.position()) == '\n') {
+                        raw.write(bytes.get());
                     }
-                } else {
-                    skipLf = true;
                 }
-                return line.toByteArray();
+                final Event event = endLine();
+                if (event != null && !handler.onEvent(event)) {
+                    return false;
+                }
+                continue;
             }
             line.write(b);
             if (raw.size() > MAX_EVENT_BYTES) {
-                throw new ProtocolException("server-sent event longer than "
-                        + MAX_EVENT_BYTES + " bytes");
+                throw new ProtocolException("server-sent event longer than " + MAX_EVENT_BYTES
+                        + " bytes");
             }
         }
+        return true;
     }
 
-    private boolean fill() throws IOException {
-        if (eof) {
-            return false;
+    /**
+     * Ends the stream: an event whose blank line never came is complete now.
+     *
+     * @return the last event, or {@code null} when nothing but blank lines is pending
+     */
+    Event end() {
+        if (line.size() > 0) {
+            endLine();
         }
-        int n;
-        do {
-            n = in.read(buffer, 0, buffer.length);
-        } while (n == 0);
-        pos = 0;
-        if (n < 0) {
-            eof = true;
-            limit = 0;
-            return false;
+        return content ? emit() : null;
+    }
+
+    /** Handles the line just ended; returns the event a blank line completes. */
+    private Event endLine() {
+        if (line.size() == 0) {
+            return content ? emit() : null;
         }
-        limit = n;
-        return true;
+        content = true;
+        final String text = line.toString(StandardCharsets.UTF_8);
+        line.reset();
+        if (text.charAt(0) == ':') {
+            return null;
+        }
+        final int colon = text.indexOf(':');
+        final String field = colon < 0 ? text : text.substring(0, colon);
+        String value = colon < 0 ? "" : text.substring(colon + 1);
+        if (value.startsWith(" ")) {
+            value = value.substring(1);
+        }
+        if (field.equals("data")) {
+            if (data == null) {
+                data = new StringBuilder(value);
+            } else {
+                data.append('\n').append(value);
+            }
+        } else if (field.equals("event")) {
+            type = value;
+        }
+        return null;
+    }
+
+    private Event emit() {
+        final Event event = new Event(type, data == null ? null : data.toString(),
+                raw.toByteArray());
+        raw.reset();
+        data = null;
+        type = null;
+        content = false;
+        return event;
     }
 }

@@ -7,17 +7,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ProtocolException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
+import org.eclipse.jetty.client.HttpResponseException;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.io.EofException;
 import org.junit.jupiter.api.Test;
 
 class FailuresTest {
@@ -25,10 +31,11 @@ class FailuresTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
 
-    private static HttpHeaders headers(final Map<String, String> values) {
-        final Map<String, List<String>> map = new java.util.HashMap<>();
-        values.forEach((k, v) -> map.put(k, List.of(v)));
-        return HttpHeaders.of(map, (k, v) -> true);
+    /** Response headers as Jetty holds them (names case-insensitive). */
+    private static Function<String, String> headers(final Map<String, String> values) {
+        final HttpFields.Mutable fields = HttpFields.build();
+        values.forEach(fields::add);
+        return fields.asImmutable()::get;
     }
 
     private static Settings settings() {
@@ -53,6 +60,10 @@ class FailuresTest {
         assertThat(Failures.retryAfter(headers(Map.of("retry-after", "later")), NOW)).isNull();
         assertThat(Failures.retryAfter(headers(Map.of("retry-after", "-4")), NOW)).isNull();
         assertThat(Failures.retryAfter(headers(Map.of()), NOW)).isNull();
+        assertThat(Failures.retryAfter(headers(Map.of("Retry-After", "2")), NOW))
+                .isEqualTo(Duration.ofSeconds(2));
+        assertThat(Failures.retryAfter(headers(Map.of("Retry-After-Ms", "-1",
+                "Retry-After", "Infinity")), NOW)).isNull();
     }
 
     @Test
@@ -117,23 +128,41 @@ class FailuresTest {
     @Test
     void exceptionsAreClassified() {
         final Settings settings = settings();
-        final Duration firstByte = Duration.ofMillis(1234);
         assertThat(Failures.ofThrowable(new CompletionException(
-                new HttpConnectTimeoutException("x")), settings, firstByte, false).message())
+                new SocketTimeoutException("Connect Timeout")), settings, false).message())
                 .isEqualTo("could not connect within 5000 ms (connect timeout)");
-        final ProviderFailure timeout = Failures.ofThrowable(new HttpTimeoutException("x"),
-                settings, firstByte, false);
+        final ProviderFailure timeout = Failures.ofThrowable(
+                new TimeoutException("Idle timeout 1000 ms elapsed"), settings, false);
         assertThat(timeout.kind()).isEqualTo(FailureKind.TIMEOUT);
-        assertThat(timeout.message()).isEqualTo("no answer within 1234 ms (first-byte timeout)");
-        assertThat(Failures.ofThrowable(new ProtocolException("bad"), settings, firstByte, true)
+        assertThat(timeout.message())
+                .isEqualTo("connection timed out: Idle timeout 1000 ms elapsed");
+        assertThat(Failures.firstByteTimeout(Duration.ofMillis(1234)))
+                .isEqualTo("no answer within 1234 ms (first-byte timeout)");
+        assertThat(Failures.ofThrowable(new ProtocolException("bad"), settings, true)
                 .kind()).isEqualTo(FailureKind.PROTOCOL);
-        assertThat(Failures.ofThrowable(new ConnectException(null), settings, firstByte, false)
+        final ProviderFailure badResponse = Failures.ofThrowable(new HttpResponseException(
+                "HTTP protocol violation: bad response", null), settings, false);
+        assertThat(badResponse.kind()).isEqualTo(FailureKind.PROTOCOL);
+        assertThat(badResponse.message()).isEqualTo("HTTP protocol violation: bad response");
+        assertThat(Failures.ofThrowable(new ConnectException(null), settings, false)
                 .message()).isEqualTo("cannot connect: ConnectException");
-        final ProviderFailure io = Failures.ofThrowable(new IOException("reset"), settings,
-                firstByte, true);
+        assertThat(Failures.ofThrowable(new UnknownHostException("nowhere.invalid"), settings,
+                false).message()).isEqualTo("cannot connect: nowhere.invalid");
+        final ProviderFailure eof = Failures.ofThrowable(new ExecutionException(
+                new EofException()), settings, true);
+        assertThat(eof.kind()).isEqualTo(FailureKind.CONNECTION);
+        assertThat(eof.message()).isEqualTo("connection closed by the upstream: EofException");
+        assertThat(eof.outputStarted()).isTrue();
+        final ProviderFailure io = Failures.ofThrowable(new ClosedChannelException(), settings,
+                true);
         assertThat(io.kind()).isEqualTo(FailureKind.CONNECTION);
-        assertThat(io.outputStarted()).isTrue();
-        assertThat(Failures.ofThrowable(new IllegalStateException("odd"), settings, firstByte,
+        assertThat(io.message()).isEqualTo("connection failed: ClosedChannelException");
+        final ProviderFailure queued = Failures.ofThrowable(new RejectedExecutionException(
+                "Max requests queued per destination 1024 exceeded"), settings, false);
+        assertThat(queued.kind()).isEqualTo(FailureKind.OVERLOADED);
+        assertThat(Failures.ofThrowable(new IllegalStateException("odd"), settings,
                 false).message()).isEqualTo("unexpected java.lang.IllegalStateException: odd");
+        assertThat(Failures.ofThrowable(new IOException("reset " + Fixtures.KEY), settings,
+                false).message()).isEqualTo("connection failed: reset [redacted]");
     }
 }

@@ -329,7 +329,9 @@ class OpenAiProviderTest {
             assertThat(headers.get("X-Title")).isEqualTo("Lodestar");
             assertThat(headers.get("OpenAI-Beta")).isEqualTo("assistants=v2");
             assertThat(headers.get("Authorization")).isEqualTo("Bearer " + KEY);
-            assertThat(headers).doesNotContainKey("Accept-Encoding").doesNotContainKey("X-Bad");
+            assertThat(headers).doesNotContainKey("Accept-Encoding").doesNotContainKey("X-Bad")
+                    .doesNotContainKey("Cookie");
+            assertThat(headers.get("User-Agent")).isEqualTo(OpenAiProvider.USER_AGENT);
         } finally {
             withHeaders.deactivate();
         }
@@ -367,7 +369,7 @@ class OpenAiProviderTest {
         assertThat(failure.message()).isEqualTo("provider stopped");
         assertThat(provider.isAvailable()).isFalse();
         assertThat(provider.models()).isEmpty();
-        assertThat(provider.ioPool().isShutdown()).isTrue();
+        assertThat(provider.httpClient().isStopped()).isTrue();
 
         final Recorder late = new Recorder();
         provider.chat(request("fake-small", "hi", false), CallOptions.of("r2"), late);

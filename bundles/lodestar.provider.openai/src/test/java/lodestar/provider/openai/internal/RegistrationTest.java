@@ -81,4 +81,19 @@ class RegistrationTest {
                 .hasMessageContaining("totalTimeoutMs must be positive (is -5)");
         assertThat(calls).isEmpty();
     }
+
+    @Test
+    void aFailedRegistrationStopsTheHttpClient() {
+        final Map<String, Object> props = properties("https://api.example.com/v1");
+        props.put("id", "unregistrable");
+        final BundleContext stopping = (BundleContext) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
+                (proxy, method, args) -> {
+                    throw new IllegalStateException("bundle is stopping");
+                });
+        assertThatThrownBy(() -> new OpenAiProvider(stopping, config(props), props))
+                .isInstanceOf(IllegalStateException.class).hasMessage("bundle is stopping");
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(thread -> thread.isAlive()
+                && thread.getName().startsWith("lodestar-openai-unregistrable-"));
+    }
 }

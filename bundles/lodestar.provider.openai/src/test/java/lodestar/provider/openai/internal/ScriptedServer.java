@@ -7,11 +7,14 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP server for the cases the fake upstream does not script: it answers every request
@@ -31,6 +34,8 @@ final class ScriptedServer implements AutoCloseable {
     private final String contentType;
     private final List<String> parts;
     private final boolean stall;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private final AtomicInteger requests = new AtomicInteger();
 
     ScriptedServer(final int status, final String contentType, final List<String> parts,
             final boolean stall) throws IOException {
@@ -44,13 +49,26 @@ final class ScriptedServer implements AutoCloseable {
         server.start();
     }
 
+    /** Adds a response header (before the first request). */
+    ScriptedServer header(final String name, final String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    /** How many requests arrived. */
+    int requests() {
+        return requests.get();
+    }
+
     String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
     }
 
     private void handle(final HttpExchange exchange) throws IOException {
+        requests.incrementAndGet();
         exchange.getRequestBody().readAllBytes();
         exchange.getResponseHeaders().set("Content-Type", contentType);
+        headers.forEach(exchange.getResponseHeaders()::set);
         exchange.sendResponseHeaders(status, 0);
         final OutputStream out = exchange.getResponseBody();
         try {

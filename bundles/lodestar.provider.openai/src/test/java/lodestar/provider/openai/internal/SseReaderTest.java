@@ -3,17 +3,35 @@ package lodestar.provider.openai.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ProtocolException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SseReaderTest {
 
-    private static SseReader reader(final String text) {
-        return new SseReader(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+    /** Feeds the text in pieces of {@code step} bytes, then ends the stream. */
+    private static List<SseReader.Event> parse(final String text, final int step)
+            throws IOException {
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        final SseReader reader = new SseReader();
+        final List<SseReader.Event> events = new ArrayList<>();
+        for (int from = 0; from < bytes.length; from += step) {
+            final ByteBuffer piece = ByteBuffer.wrap(Arrays.copyOfRange(bytes, from,
+                    Math.min(bytes.length, from + step)));
+            assertThat(reader.feed(piece, events::add)).isTrue();
+            assertThat(piece.hasRemaining()).isFalse();
+        }
+        final SseReader.Event last = reader.end();
+        if (last != null) {
+            events.add(last);
+        }
+        assertThat(reader.end()).isNull();
+        return events;
     }
 
     private static String raw(final SseReader.Event event) {
@@ -22,65 +40,71 @@ class SseReaderTest {
 
     @Test
     void readsEventsWithEveryLineEnding() throws IOException {
-        final SseReader reader = reader("\n: comment\ndata: a\n\ndata: b\r\n\r\n: ping\n\n"
-                + "event: error\rdata: c1\rdata:c2\r\rid: 7\nretry: 5\nodd line\n\ndata: end");
-        final SseReader.Event a = reader.next();
-        assertThat(a.data()).isEqualTo("a");
-        assertThat(a.type()).isNull();
-        assertThat(raw(a)).isEqualTo("\n: comment\ndata: a\n\n");
-        final SseReader.Event b = reader.next();
-        assertThat(b.data()).isEqualTo("b");
-        assertThat(raw(b)).isEqualTo("data: b\r\n\r\n");
-        final SseReader.Event ping = reader.next();
-        assertThat(ping.data()).isNull();
-        assertThat(raw(ping)).isEqualTo(": ping\n\n");
-        final SseReader.Event c = reader.next();
-        assertThat(c.type()).isEqualTo("error");
-        assertThat(c.data()).isEqualTo("c1\nc2");
-        final SseReader.Event fields = reader.next();
-        assertThat(fields.data()).isNull();
-        final SseReader.Event end = reader.next();
-        assertThat(end.data()).isEqualTo("end");
-        assertThat(reader.next()).isNull();
-        assertThat(reader.next()).isNull();
+        final String text = "\n: comment\ndata: a\n\ndata: b\r\n\r\n: ping\n\n"
+                + "event: error\rdata: c1\rdata:c2\r\rid: 7\nretry: 5\nodd line\n\ndata: end";
+        for (final int step : new int[] {text.length(), 7, 1}) {
+            final List<SseReader.Event> events = parse(text, step);
+            assertThat(events).hasSize(6);
+            final SseReader.Event a = events.get(0);
+            assertThat(a.data()).isEqualTo("a");
+            assertThat(a.type()).isNull();
+            assertThat(raw(a)).isEqualTo("\n: comment\ndata: a\n\n");
+            final SseReader.Event b = events.get(1);
+            assertThat(b.data()).isEqualTo("b");
+            assertThat(raw(b)).startsWith("data: b\r\n\r");
+            final SseReader.Event ping = events.get(2);
+            assertThat(ping.data()).isNull();
+            assertThat(raw(ping)).endsWith(": ping\n\n");
+            final SseReader.Event c = events.get(3);
+            assertThat(c.type()).isEqualTo("error");
+            assertThat(c.data()).isEqualTo("c1\nc2");
+            assertThat(events.get(4).data()).isNull();
+            final SseReader.Event end = events.get(5);
+            assertThat(end.data()).isEqualTo("end");
+            assertThat(raw(end)).isEqualTo("data: end");
+        }
     }
 
     @Test
-    void crLfSplitAcrossReadsIsOneLineEnd() throws IOException {
-        final byte[] bytes = "data: x\r\n\r\ndata: y\r\n\r\n".getBytes(StandardCharsets.UTF_8);
-        final InputStream oneByteAtATime = new InputStream() {
-            private int pos;
+    void crLfInOneBufferStaysWithItsEvent() throws IOException {
+        final List<SseReader.Event> events = parse("data: b\r\n\r\ndata: c\n\n", 100);
+        assertThat(raw(events.get(0))).isEqualTo("data: b\r\n\r\n");
+        assertThat(raw(events.get(1))).isEqualTo("data: c\n\n");
+    }
 
-            @Override
-            public int read() {
-                return pos < bytes.length ? bytes[pos++] : -1;
-            }
+    @Test
+    void crLfSplitAcrossBuffersIsOneLineEnd() throws IOException {
+        final List<SseReader.Event> events = parse("data: x\r\n\r\ndata: y\r\n\r\n", 1);
+        assertThat(events).extracting(SseReader.Event::data).containsExactly("x", "y");
+        final String all = String.join("", events.stream().map(SseReaderTest::raw).toList());
+        assertThat(all).isEqualTo("data: x\r\n\r\ndata: y\r\n\r");
+    }
 
-            @Override
-            public int read(final byte[] b, final int off, final int len) {
-                if (pos >= bytes.length) {
-                    return -1;
-                }
-                b[off] = bytes[pos++];
-                return 1;
-            }
-        };
-        final SseReader reader = new SseReader(oneByteAtATime);
-        assertThat(reader.next().data()).isEqualTo("x");
-        final SseReader.Event y = reader.next();
-        assertThat(y.data()).isEqualTo("y");
-        assertThat(reader.next()).isNull();
+    @Test
+    void theHandlerCanStopParsing() throws IOException {
+        final SseReader reader = new SseReader();
+        final List<SseReader.Event> events = new ArrayList<>();
+        final ByteBuffer bytes = ByteBuffer.wrap("data: 1\n\ndata: 2\n\n"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(reader.feed(bytes, event -> events.add(event) && false)).isFalse();
+        assertThat(events).hasSize(1);
+        assertThat(bytes.remaining()).isEqualTo("data: 2\n\n".length());
+    }
+
+    @Test
+    void blankLinesAloneAreNoEvent() throws IOException {
+        assertThat(parse("\n\r\n\n", 2)).isEmpty();
     }
 
     @Test
     void oversizedEventsAreRefused() {
-        final InputStream endless = new InputStream() {
-            @Override
-            public int read() {
-                return 'a';
+        final SseReader reader = new SseReader();
+        final byte[] block = new byte[1024 * 1024];
+        Arrays.fill(block, (byte) 'a');
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 20; i++) {
+                reader.feed(ByteBuffer.wrap(block), event -> true);
             }
-        };
-        assertThatThrownBy(() -> new SseReader(endless).next())
-                .isInstanceOf(ProtocolException.class).hasMessageContaining("longer than");
+        }).isInstanceOf(ProtocolException.class).hasMessageContaining("longer than");
     }
 }

@@ -15,11 +15,13 @@ import lodestar.api.provider.ChatCall;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ProviderFailure;
+import org.eclipse.jetty.client.AbstractConnectionPool;
+import org.eclipse.jetty.client.Destination;
 import org.junit.jupiter.api.Test;
 
 /**
  * Upstreams that stop sending in the middle of an answer, or send what the fake does not:
- * cancellation and deadlines must free the reading thread.
+ * cancellation and deadlines must abort the exchange and free its connection.
  */
 class StalledStreamTest {
 
@@ -27,14 +29,24 @@ class StalledStreamTest {
             + "\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
             + "\"Hi\"},\"finish_reason\":null}]}\n\n";
 
+    /** Connections in use: an aborted exchange closes its connection. */
+    private static int activeConnections(final OpenAiProvider provider) {
+        int active = 0;
+        for (final Destination destination : provider.httpClient().getDestinations()) {
+            active += ((AbstractConnectionPool) destination.getConnectionPool())
+                    .getActiveConnectionCount();
+        }
+        return active;
+    }
+
     private static void awaitIdle(final OpenAiProvider provider) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while ((provider.ioPool().getActiveCount() > 0 || provider.callsInFlight() > 0)
+        while ((activeConnections(provider) > 0 || provider.callsInFlight() > 0)
                 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertThat(provider.callsInFlight()).isZero();
-        assertThat(provider.ioPool().getActiveCount()).as("reading threads").isZero();
+        assertThat(activeConnections(provider)).as("connections in use").isZero();
     }
 
     @Test
@@ -193,6 +205,55 @@ class StalledStreamTest {
             final ProviderFailure failure = recorder.failure();
             assertThat(failure.kind()).isEqualTo(FailureKind.PROTOCOL);
             assertThat(failure.message()).contains("expected text/event-stream");
+            provider.deactivate();
+        }
+    }
+
+    @Test
+    void redirectsAreNotFollowed() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(301, "text/html",
+                List.of("moved"), false)) {
+            final OpenAiProvider provider = provider(properties(server.baseUrl()));
+            final Recorder recorder = new Recorder();
+            provider.chat(request("m", "hi", false), CallOptions.of("r"), recorder);
+            final ProviderFailure failure = recorder.failure();
+            assertThat(failure.kind()).isEqualTo(FailureKind.BAD_REQUEST);
+            assertThat(failure.httpStatus()).isEqualTo(301);
+            assertThat(failure.message()).isEqualTo("HTTP 301: moved");
+            assertThat(server.requests()).isEqualTo(1);
+            provider.deactivate();
+        }
+    }
+
+    @Test
+    void anAuthenticationChallengeIsAnAnswerLikeAnyOther() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(401, "application/json",
+                List.of("{\"error\":{\"message\":\"bad key\"}}"), false)
+                .header("WWW-Authenticate", "Bearer realm=\"api\"")) {
+            final OpenAiProvider provider = provider(properties(server.baseUrl()));
+            final Recorder recorder = new Recorder();
+            provider.chat(request("m", "hi", true), CallOptions.of("r"), recorder);
+            final ProviderFailure failure = recorder.failure();
+            assertThat(failure.kind()).isEqualTo(FailureKind.AUTHENTICATION);
+            assertThat(failure.message()).isEqualTo("bad key");
+            assertThat(server.requests()).isEqualTo(1);
+            provider.deactivate();
+        }
+    }
+
+    @Test
+    void aLongErrorBodyIsCutAtItsLimit() throws Exception {
+        final String page = "<html>" + "x".repeat(Failures.ERROR_BODY_LIMIT) + "</html>";
+        try (ScriptedServer server = new ScriptedServer(500, "text/html", List.of(page, page),
+                true)) {
+            final OpenAiProvider provider = provider(properties(server.baseUrl()));
+            final Recorder recorder = new Recorder();
+            provider.chat(request("m", "hi", false), CallOptions.of("r"), recorder);
+            final ProviderFailure failure = recorder.failure();
+            assertThat(failure.kind()).isEqualTo(FailureKind.SERVER_ERROR);
+            assertThat(failure.message()).startsWith("HTTP 500: <html>xxx")
+                    .hasSize(Failures.MESSAGE_LIMIT);
+            awaitIdle(provider);
             provider.deactivate();
         }
     }
