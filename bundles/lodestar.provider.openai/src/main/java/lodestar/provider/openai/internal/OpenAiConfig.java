@@ -103,4 +103,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "OpenRouter's HTTP-Referer). Published as a service property: no secrets.",
             required = false)
     String extraHeaders() default "";
+
+    /**
+     * Seconds between two health probes ({@code GET <baseUrl>/models}, free), 0 = no probe.
+     *
+     * @return seconds
+     */
+    @AttributeDefinition(name = "Health probe (s)", min = "0",
+            description = "Seconds between two GET <baseUrl>/models health probes (free of "
+                    + "charge); 0 turns the probe off")
+    long probeSeconds() default Settings.DEFAULT_PROBE_SECONDS;
 }

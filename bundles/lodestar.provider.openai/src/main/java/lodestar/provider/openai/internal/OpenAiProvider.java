@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import lodestar.api.chat.ChatRequest;
+import lodestar.api.health.HealthContributor;
 import lodestar.api.provider.CallOptions;
 import lodestar.api.provider.ChatCall;
 import lodestar.api.provider.ChatListener;
@@ -106,6 +107,8 @@ public final class OpenAiProvider implements ModelProvider {
     private volatile Settings settings;
     private volatile boolean active;
     private volatile ServiceRegistration<ModelProvider> registration;
+    private volatile ServiceRegistration<HealthContributor> health;
+    private final Probe probe;
 
     /**
      * Activates with a factory configuration and registers the service.
@@ -123,6 +126,8 @@ public final class OpenAiProvider implements ModelProvider {
         try {
             registration = context.registerService(ModelProvider.class, this,
                     serviceProperties(settings));
+            health = context.registerService(HealthContributor.class, probe, null);
+            probe.start();
         } catch (final RuntimeException e) {
             // e.g. the bundle is stopping: DS will not deactivate, so release the client here
             stopClient();
@@ -156,6 +161,7 @@ public final class OpenAiProvider implements ModelProvider {
                 .withClassLoader(OpenAiProvider.class.getClassLoader()));
         this.client = newClient(initial);
         this.settings = initial;
+        this.probe = new Probe(client, () -> settings);
         this.active = true;
         report(initial, null);
     }
@@ -209,6 +215,16 @@ public final class OpenAiProvider implements ModelProvider {
                 // already unregistered with the bundle
             }
         }
+        final ServiceRegistration<HealthContributor> checks = health;
+        health = null;
+        if (checks != null) {
+            try {
+                checks.unregister();
+            } catch (final IllegalStateException ignored) {
+                // already unregistered with the bundle
+            }
+        }
+        probe.stop();
         for (final Exchange call : List.copyOf(inFlight)) {
             call.fail(FailureKind.CONNECTION, 0, STOPPED);
         }

@@ -40,6 +40,7 @@ import lodestar.api.provider.ModelInfo;
  * @param firstByteTimeout default wait for the response headers
  * @param totalTimeout default longest duration of a call
  * @param extraHeaders headers sent on every request, in configured order
+ * @param probeInterval time between two health probes, zero when off
  * @param source where the configuration came from (its file when FileInstall made it)
  * @param warnings non-fatal problems (unknown keys, metadata for unlisted models), for the log
  */
@@ -54,6 +55,7 @@ record Settings(
         Duration firstByteTimeout,
         Duration totalTimeout,
         Map<String, String> extraHeaders,
+        Duration probeInterval,
         String source,
         List<String> warnings) {
 
@@ -65,6 +67,7 @@ record Settings(
     static final long DEFAULT_CONNECT_TIMEOUT_MS = 5_000L;
     static final long DEFAULT_FIRST_BYTE_TIMEOUT_MS = 60_000L;
     static final long DEFAULT_TOTAL_TIMEOUT_MS = 600_000L;
+    static final long DEFAULT_PROBE_SECONDS = 60L;
     /** Prefix of the per-model metadata keys. */
     static final String MODEL_PREFIX = "model.";
     /** The private property holding the key. */
@@ -73,7 +76,8 @@ record Settings(
     /** Highest accepted price, USD per 1M tokens. */
     private static final BigDecimal MAX_PRICE = BigDecimal.valueOf(1_000_000);
     private static final Set<String> KEYS = Set.of("id", "baseUrl", API_KEY, "models", "local",
-            "connectTimeoutMs", "firstByteTimeoutMs", "totalTimeoutMs", "extraHeaders");
+            "connectTimeoutMs", "firstByteTimeoutMs", "totalTimeoutMs", "extraHeaders",
+            "probeSeconds");
     private static final String KNOWN_KEYS = String.join(", ", new TreeSet<>(KEYS));
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern ENV_REFERENCE = Pattern.compile(
@@ -144,6 +148,7 @@ record Settings(
                 problems);
         final Map<String, String> headers = parseHeaders(
                 text(() -> config.extraHeaders(), "extraHeaders", problems), problems);
+        final Duration probe = probeInterval(config, problems);
         final List<String> modelIds = parseModelIds(
                 text(() -> config.models(), "models", problems), problems);
         final List<ModelInfo> models = new ArrayList<>();
@@ -173,7 +178,7 @@ record Settings(
             throw new InvalidConfigException(source, problems);
         }
         return new Settings(id, baseUrl, key[0], key[1], models, local, connect, firstByte,
-                total, headers, source, warnings);
+                total, headers, probe, source, warnings);
     }
 
     /**
@@ -414,6 +419,22 @@ record Settings(
             return null;
         }
         return Duration.ofMillis(millis);
+    }
+
+    private static Duration probeInterval(final OpenAiConfig config,
+            final List<String> problems) {
+        final long seconds;
+        try {
+            seconds = config.probeSeconds();
+        } catch (final RuntimeException e) {
+            problems.add("probeSeconds is not a whole number of seconds");
+            return Duration.ZERO;
+        }
+        if (seconds < 0 || seconds > 86_400) {
+            problems.add("probeSeconds must be between 0 and 86400 (is " + seconds + ")");
+            return Duration.ZERO;
+        }
+        return Duration.ofSeconds(seconds);
     }
 
     private static Map<String, String> parseHeaders(final String text,

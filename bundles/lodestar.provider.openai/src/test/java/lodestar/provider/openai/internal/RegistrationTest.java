@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.Dictionary;
 import java.util.List;
 import java.util.Map;
+import lodestar.api.health.HealthContributor;
 import lodestar.api.provider.ModelProvider;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.BundleContext;
@@ -53,7 +54,8 @@ class RegistrationTest {
         final Map<String, Object> props = properties("https://api.example.com/v1");
         final OpenAiProvider provider = new OpenAiProvider(context(), config(props), props);
 
-        assertThat(calls).containsExactly("registerService " + ModelProvider.class.getName());
+        assertThat(calls).containsExactly("registerService " + ModelProvider.class.getName(),
+                "registerService " + HealthContributor.class.getName());
         final Dictionary<?, ?> registered = properties.get(0);
         assertThat(registered.size()).isEqualTo(2);
         assertThat(registered.get(ModelProvider.PROVIDER_ID)).isEqualTo("openai-test");
@@ -61,12 +63,12 @@ class RegistrationTest {
 
         props.put("models", "other");
         provider.modified(config(props), props);
-        assertThat(calls).hasSize(1);
+        assertThat(calls).hasSize(2);
 
         props.put("id", "openai");
         provider.modified(config(props), props);
         assertThat(calls).endsWith("setProperties");
-        assertThat(properties.get(1).get(ModelProvider.PROVIDER_ID)).isEqualTo("openai");
+        assertThat(properties.get(2).get(ModelProvider.PROVIDER_ID)).isEqualTo("openai");
 
         provider.deactivate();
         assertThat(calls).endsWith("unregister");

@@ -159,8 +159,8 @@ class SettingsTest {
         final Settings settings = parse(props);
         assertThat(settings.warnings()).containsExactly(
                 "unknown key 'baseURL' (known keys: .apiKey, baseUrl, connectTimeoutMs, "
-                        + "extraHeaders, firstByteTimeoutMs, id, local, models, totalTimeoutMs "
-                        + "and model.<modelId>)",
+                        + "extraHeaders, firstByteTimeoutMs, id, local, models, probeSeconds, "
+                        + "totalTimeoutMs and model.<modelId>)",
                 "'model.gpt-9' describes a model that is not in 'models'; ignored");
     }
 
@@ -313,6 +313,11 @@ class SettingsTest {
         @Override
         public String extraHeaders() {
             return "";
+        }
+
+        @Override
+        public long probeSeconds() {
+            return 60;
         }
     }
 }
