@@ -1,0 +1,2 @@
+/** The shared database's implementation; private to the bundle. */
+package lodestar.store.internal;
