@@ -11,7 +11,7 @@
 #   LODESTAR_DEPLOY_DIR  hot-deploy folder, watched   (default <project>/deploy)
 #   LODESTAR_DATA_DIR    data folder (H2, shell token, framework cache) (default ~/.lodestar)
 #   LODESTAR_JAR         run this JAR instead of runtime/target/lodestar.jar (no build)
-#   JAVA_OPTS            JVM options; replaces the defaults (-Xms32m -Xmx512m -XX:+UseSerialGC ...)
+#   JAVA_OPTS            JVM options; replaces the defaults (-Xms32m -Xmx512m -XX:+UseSerialGC -Xss512k)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -59,7 +59,7 @@ if [ ! -t 0 ]; then
 fi
 
 # shellcheck disable=SC2086
-exec java ${JAVA_OPTS:--Xms32m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k} \
+exec java ${JAVA_OPTS:--Xms32m -Xmx512m -XX:+UseSerialGC -Xss512k} \
   -Dorg.osgi.service.http.port="$port" \
   -Dorg.apache.felix.http.host="$bind" \
   -Dfelix.fileinstall.dir="$config_dir,$deploy_dir" \
