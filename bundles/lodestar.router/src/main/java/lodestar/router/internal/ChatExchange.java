@@ -6,7 +6,6 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -35,8 +34,6 @@ import lodestar.api.provider.ProviderFailure;
  */
 final class ChatExchange implements AsyncListener {
 
-    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
-
     private final RouterCore core;
     private final ClientRequest client;
     private final ChatRequest request;
@@ -44,7 +41,7 @@ final class ChatExchange implements AsyncListener {
     private final AsyncContext async;
     private final HttpServletResponse response;
     private final boolean streaming;
-    private final boolean clientWantsUsage;
+    private final ClientDialect dialect;
     private final Instant arrivedAt = Instant.now();
 
     private int candidate;
@@ -64,6 +61,12 @@ final class ChatExchange implements AsyncListener {
 
     ChatExchange(final RouterCore core, final ClientRequest client, final ChatRequest request,
             final RouterCore.Plan plan, final AsyncContext async) {
+        this(core, client, request, plan, async, new OpenAiDialect(request.streamOptions() != null
+                && Boolean.TRUE.equals(request.streamOptions().includeUsage())));
+    }
+
+    ChatExchange(final RouterCore core, final ClientRequest client, final ChatRequest request,
+            final RouterCore.Plan plan, final AsyncContext async, final ClientDialect dialect) {
         this.core = core;
         this.client = client;
         this.request = request;
@@ -71,8 +74,7 @@ final class ChatExchange implements AsyncListener {
         this.async = async;
         this.response = (HttpServletResponse) async.getResponse();
         this.streaming = request.isStreaming();
-        this.clientWantsUsage = request.streamOptions() != null
-                && Boolean.TRUE.equals(request.streamOptions().includeUsage());
+        this.dialect = dialect;
         async.addListener(this);
     }
 
@@ -134,25 +136,22 @@ final class ChatExchange implements AsyncListener {
                 if (finished) {
                     return;
                 }
-                if (chunk.isUsageOnly()) {
+                if (chunk.usage() != null) {
                     usage = chunk.usage();
-                    if (!clientWantsUsage) {
-                        return;
-                    }
                 }
                 for (final ChatChunk.ChunkChoice choice : chunk.choices()) {
                     if (choice.delta() != null) {
                         streamedChars += choice.delta().text().length();
                     }
                 }
-                final ChatChunk out = clientWantsUsage || chunk.usage() == null ? chunk
-                        : new ChatChunk(chunk.id(), chunk.object(), chunk.created(),
-                                chunk.model(), chunk.choices(), null, chunk.extra());
                 try {
+                    final byte[] bytes = dialect.chunk(chunk, core.mapper);
+                    if (bytes.length == 0) {
+                        return;
+                    }
                     commit(model, "text/event-stream");
                     final OutputStream stream = response.getOutputStream();
-                    stream.write(("data: " + core.mapper.writeValueAsString(out) + "\n\n")
-                            .getBytes(StandardCharsets.UTF_8));
+                    stream.write(bytes);
                     stream.flush();
                 } catch (final IOException e) {
                     clientGone();
@@ -168,7 +167,7 @@ final class ChatExchange implements AsyncListener {
                 }
                 usage = answer.usage();
                 try {
-                    final byte[] json = core.mapper.writeValueAsBytes(answer);
+                    final byte[] json = dialect.response(answer, core.mapper);
                     commit(model, "application/json");
                     response.setContentLength(json.length);
                     response.getOutputStream().write(json);
@@ -191,7 +190,7 @@ final class ChatExchange implements AsyncListener {
                 try {
                     commit(model, streaming ? "text/event-stream" : "application/json");
                     if (streaming) {
-                        response.getOutputStream().write(DONE);
+                        response.getOutputStream().write(dialect.end(usage, core.mapper));
                         response.getOutputStream().flush();
                     }
                 } catch (final IOException e) {
@@ -306,9 +305,7 @@ final class ChatExchange implements AsyncListener {
                     + failure.kind().name().toLowerCase(Locale.ROOT) + "): " + failure.message(),
                     "upstream_error", null, "stream_interrupted", 0);
             final OutputStream stream = response.getOutputStream();
-            stream.write(("data: " + core.mapper.writeValueAsString(error.toJson()) + "\n\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            stream.write(DONE);
+            stream.write(dialect.streamError(error, core.mapper));
             stream.flush();
         } catch (final IOException e) {
             clientGone();
@@ -320,7 +317,7 @@ final class ChatExchange implements AsyncListener {
     private void failWith(final ApiError error) {
         try {
             headers(null);
-            Responses.error(response, core.mapper, error, client.requestId());
+            dialect.error(response, core.mapper, error, client.requestId());
         } catch (final IOException e) {
             clientGone();
             return;
@@ -381,7 +378,7 @@ final class ChatExchange implements AsyncListener {
                 estimated ? 0 : usage.cacheCreationTokens(), estimated);
         final ModelInfo model = servedBy;
         core.events.publish(new RequestEvent(client.requestId(), arrivedAt,
-                "/v1/chat/completions", client.sessionId(), client.clientId(), request.model(),
+                dialect.endpoint(), client.sessionId(), client.clientId(), request.model(),
                 model == null ? lastProvider : model.providerId(),
                 model == null ? lastModel : model.id(), plan.strategy(), plan.explanation(),
                 streaming, false, tokens, Duration.ofNanos(now - client.arrivalNanos()),
