@@ -54,6 +54,8 @@ public final class FakeUpstream implements AutoCloseable {
             List.of("fake-small", "fake-large"));
     private final AtomicInteger served = new AtomicInteger();
     private final AtomicInteger aborted = new AtomicInteger();
+    private final AnthropicWire anthropic = new AnthropicWire(faults, served, reply, models,
+            ConnectionReset::new);
     /** Pause between stream chunks of the request being answered on this thread. */
     private final ThreadLocal<Long> pause = ThreadLocal.withInitial(() -> 0L);
     private volatile boolean record = true;
@@ -199,7 +201,10 @@ public final class FakeUpstream implements AutoCloseable {
         boolean reset = false;
         try {
             switch (path) {
-                case "/v1/models" -> send(exchange, 200, openAiModels());
+                case "/v1/models" -> send(exchange, 200, AnthropicWire.isAnthropic(exchange)
+                        ? anthropic.models() : openAiModels());
+                case "/v1/messages", "/v1/messages/count_tokens" ->
+                        anthropic.handle(exchange, path, body);
                 case "/api/tags" -> send(exchange, 200, ollamaTags());
                 case "/api/ps" -> send(exchange, 200, ollamaPs());
                 case "/api/version" -> send(exchange, 200, "{\"version\":\"0.5.1\"}");
