@@ -118,7 +118,7 @@ final class ChatExchange implements AsyncListener {
         lastProvider = provider.id();
         lastModel = model.id();
         final CallOptions options = new CallOptions(client.requestId(), null, null,
-                client.headers());
+                client.upstreamHeaders(provider.dialect()));
         call = provider.chat(upstream, options, new Relay(model));
     }
 

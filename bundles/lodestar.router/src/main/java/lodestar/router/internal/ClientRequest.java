@@ -27,6 +27,27 @@ record ClientRequest(String requestId, long arrivalNanos, byte[] body, String cl
         "x-claude-code-session-id", "anthropic-version", "anthropic-beta"};
 
     /**
+     * The client headers a provider may pass on to its upstream: Anthropic's
+     * {@code anthropic-version} and {@code anthropic-beta}, to an Anthropic provider only.
+     * Lodestar's own routing headers never leave Lodestar.
+     *
+     * @param dialect the provider's dialect
+     * @return the headers, lower-case names
+     */
+    Map<String, String> upstreamHeaders(final String dialect) {
+        if (!MessagesServlet.ANTHROPIC.equals(dialect)) {
+            return Map.of();
+        }
+        final Map<String, String> out = new java.util.LinkedHashMap<>();
+        headers.forEach((name, value) -> {
+            if (name.startsWith("anthropic-")) {
+                out.put(name, value);
+            }
+        });
+        return out;
+    }
+
+    /**
      * Reads and checks a request.
      *
      * @param core the router

@@ -614,4 +614,84 @@ class RouterIT {
         }
         assertThat(results.get("router.model.chain").severity()).isEqualTo(Severity.OK);
     }
+
+    private static String anthropic(final String model, final boolean stream,
+            final String extra) {
+        return ("{'model':'" + model + "','max_tokens':256,'stream':" + stream
+                + ",'system':'be brief','messages':[{'role':'user','content':'write a haiku'}]"
+                + extra + "}").replace('\'', '"');
+    }
+
+    @Test
+    void anAnthropicClientIsServedByAnOpenAiProviderInItsOwnDialect() throws Exception {
+        final HttpResponse<String> answer = post("/v1/messages",
+                anthropic("fake-large", false, ""), "x-api-key", "anything",
+                "anthropic-version", "2023-06-01", "x-claude-code-session-id", "cc-1");
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        final JsonNode message = JSON.readTree(answer.body());
+        assertThat(message.path("type").asText()).isEqualTo("message");
+        assertThat(message.path("content").get(0).path("text").asText())
+                .isEqualTo("Hello from fake-large");
+        assertThat(message.path("usage").path("output_tokens").asInt()).isPositive();
+        final RequestEvent event = eventOf(answer);
+        assertThat(event.endpoint()).isEqualTo("/v1/messages");
+        assertThat(event.sessionId()).isEqualTo("cc-1");
+        assertThat(fake.requests().get(0).json().path("messages").get(0).path("role")
+                .asText()).isEqualTo("system");
+        assertThat(fake.requests().get(0).headers()).doesNotContainKey("anthropic-version")
+                .doesNotContainKey("x-claude-code-session-id");
+
+        final HttpResponse<String> stream = post("/v1/messages", anthropic("fake-large", true,
+                ",'tools':[{'name':'read_file','input_schema':{'type':'object'}}]"
+                        .replace('\'', '"')).replace("write a haiku", "use the tool"));
+        assertThat(stream.statusCode()).as(stream.body()).isEqualTo(200);
+        assertThat(stream.headers().firstValue("Content-Type")).get().asString()
+                .startsWith("text/event-stream");
+        final String body = stream.body();
+        assertThat(body).startsWith("event: message_start\n")
+                .contains("event: content_block_start\ndata: {\"type\":\"content_block_start\","
+                        + "\"index\":0,\"content_block\":{\"type\":\"tool_use\"")
+                .contains("\"type\":\"input_json_delta\"")
+                .contains("\"stop_reason\":\"tool_use\"")
+                .endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        final StringBuilder arguments = new StringBuilder();
+        for (final String line : body.split("\n")) {
+            if (line.startsWith("data: ") && line.contains("input_json_delta")) {
+                arguments.append(JSON.readTree(line.substring(6)).path("delta")
+                        .path("partial_json").asText());
+            }
+        }
+        assertThat(JSON.readTree(arguments.toString()).path("line").asInt()).isEqualTo(42);
+        assertThat(eventOf(stream).tokens().output()).isPositive();
+    }
+
+    @Test
+    void anthropicErrorsAndTokenCountsComeInAnthropicsShape() throws Exception {
+        final HttpResponse<String> missing = post("/v1/messages", "{\"model\":\"fake-large\","
+                + "\"messages\":[]}");
+        assertThat(missing.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(missing.body()).path("type").asText()).isEqualTo("error");
+        assertThat(JSON.readTree(missing.body()).path("error").path("type").asText())
+                .isEqualTo("invalid_request_error");
+        assertThat(JSON.readTree(missing.body()).path("error").path("message").asText())
+                .contains("max_tokens");
+
+        final HttpResponse<String> unknown = post("/v1/messages", anthropic("no-such-model",
+                false, ""));
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("\"not_found_error\"");
+
+        fake.enqueue(Fault.status(500, null));
+        fake.enqueue(Fault.status(500, null));
+        final HttpResponse<String> failed = post("/v1/messages", anthropic("p1/fake-large",
+                false, ""));
+        assertThat(failed.statusCode()).isEqualTo(502);
+        assertThat(failed.body()).contains("\"api_error\"");
+
+        final HttpResponse<String> count = post("/v1/messages/count_tokens",
+                "{\"model\":\"fake-large\",\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"count these words please\"}]}");
+        assertThat(count.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(count.body()).path("input_tokens").asInt()).isPositive();
+    }
 }
