@@ -694,4 +694,55 @@ class RouterIT {
         assertThat(count.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(count.body()).path("input_tokens").asInt()).isPositive();
     }
+
+    @Test
+    void aResponsesClientIsServedInTheResponsesDialect() throws Exception {
+        final HttpResponse<String> answer = post("/v1/responses", ("{'model':'fake-large',"
+                + "'instructions':'be brief','input':'write a haiku','store':false}")
+                .replace('\'', '"'));
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        final JsonNode response = JSON.readTree(answer.body());
+        assertThat(response.path("object").asText()).isEqualTo("response");
+        assertThat(response.path("status").asText()).isEqualTo("completed");
+        assertThat(response.path("output").get(0).path("content").get(0).path("text").asText())
+                .isEqualTo("Hello from fake-large");
+        assertThat(response.path("usage").path("total_tokens").asInt()).isPositive();
+        assertThat(eventOf(answer).endpoint()).isEqualTo("/v1/responses");
+
+        final HttpResponse<String> stream = post("/v1/responses", ("{'model':'fake-large',"
+                + "'stream':true,'input':[{'role':'user','content':[{'type':'input_text',"
+                + "'text':'use the tool'}]}],'tools':[{'type':'function','name':'read_file',"
+                + "'parameters':{'type':'object'}}]}").replace('\'', '"'));
+        assertThat(stream.statusCode()).as(stream.body()).isEqualTo(200);
+        final List<String> types = new ArrayList<>();
+        final StringBuilder arguments = new StringBuilder();
+        JsonNode completed = null;
+        for (final String line : stream.body().split("\n")) {
+            if (line.startsWith("data: ")) {
+                final JsonNode event = JSON.readTree(line.substring(6));
+                types.add(event.path("type").asText());
+                if ("response.function_call_arguments.delta".equals(event.path("type")
+                        .asText())) {
+                    arguments.append(event.path("delta").asText());
+                }
+                if ("response.completed".equals(event.path("type").asText())) {
+                    completed = event.path("response");
+                }
+            }
+        }
+        assertThat(types).startsWith("response.created", "response.in_progress",
+                "response.output_item.added").endsWith("response.output_item.done",
+                "response.completed").contains("response.function_call_arguments.done");
+        assertThat(JSON.readTree(arguments.toString()).path("line").asInt()).isEqualTo(42);
+        assertThat(completed).isNotNull();
+        assertThat(completed.path("output").get(0).path("type").asText())
+                .isEqualTo("function_call");
+        assertThat(completed.path("usage").path("output_tokens").asInt()).isPositive();
+
+        final HttpResponse<String> stateful = post("/v1/responses", ("{'model':'fake-large',"
+                + "'input':'more','previous_response_id':'resp_1'}").replace('\'', '"'));
+        assertThat(stateful.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(stateful.body()).path("error").path("param").asText())
+                .isEqualTo("previous_response_id");
+    }
 }
