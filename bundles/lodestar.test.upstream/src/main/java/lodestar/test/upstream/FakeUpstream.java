@@ -59,6 +59,7 @@ public final class FakeUpstream implements AutoCloseable {
     /** Pause between stream chunks of the request being answered on this thread. */
     private final ThreadLocal<Long> pause = ThreadLocal.withInitial(() -> 0L);
     private volatile boolean record = true;
+    private final GeminiWire gemini = new GeminiWire(faults, served, reply::get, models::get);
 
     private FakeUpstream(final HttpServer server, final ExecutorService executor) {
         this.server = server;
@@ -200,6 +201,10 @@ public final class FakeUpstream implements AutoCloseable {
         }
         boolean reset = false;
         try {
+            if (path.startsWith(GeminiWire.PREFIX)) {
+                gemini.handle(exchange, path, body);
+                return;
+            }
             switch (path) {
                 case "/v1/models" -> send(exchange, 200, AnthropicWire.isAnthropic(exchange)
                         ? anthropic.models() : openAiModels());
@@ -229,7 +234,7 @@ public final class FakeUpstream implements AutoCloseable {
     }
 
     /** Thrown inside a handler to cut the connection mid-stream. */
-    private static final class ConnectionReset extends RuntimeException {
+    static final class ConnectionReset extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         ConnectionReset() {
