@@ -1,0 +1,2 @@
+/** Usage tracking's implementation; private to the bundle. */
+package lodestar.usage.internal;
