@@ -1,0 +1,585 @@
+package lodestar.provider.anthropic.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import lodestar.api.chat.ChatRequest;
+import lodestar.api.health.HealthContributor;
+import lodestar.api.provider.CallOptions;
+import lodestar.api.provider.ChatCall;
+import lodestar.api.provider.ChatListener;
+import lodestar.api.provider.FailureKind;
+import lodestar.api.provider.ForwardListener;
+import lodestar.api.provider.ForwardRequest;
+import lodestar.api.provider.ModelInfo;
+import lodestar.api.provider.ModelProvider;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
+import org.eclipse.jetty.client.RedirectProtocolHandler;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ModelProvider} for one Anthropic Messages upstream ({@code api.anthropic.com} or a
+ * compatible gateway): one instance per factory configuration
+ * {@code config/lodestar.provider.anthropic-<name>.cfg}.
+ *
+ * <p>{@link #chat} translates the canonical request ({@link RequestTranslator}) and calls
+ * {@code POST {baseUrl}/v1/messages}; the answer is translated back ({@link ResponseTranslator},
+ * {@link StreamTranslator}). {@link #forward} sends a client's Anthropic body unchanged to
+ * {@code {baseUrl}/v1/messages} or {@code {baseUrl}/v1/messages/count_tokens} and relays the
+ * bytes. Both go asynchronously through one Jetty {@link HttpClient} (HTTP/1.1, pooled
+ * connections, ADR 0005): answers are parsed and delivered on the client's thread that read
+ * them, streams event by event as the bytes arrive. Requests carry {@code x-api-key} and
+ * {@code anthropic-version}. Without an API key the provider is inert: no models, not
+ * available. The key is never logged nor published as a service property.
+ *
+ * <p>The component registers its {@link ModelProvider} service itself, after a successful
+ * activation, with exactly the service properties {@value ModelProvider#PROVIDER_ID} (the
+ * provider id, which a configuration change may change) and {@value #DIALECT_PROPERTY}
+ * ({@value #DIALECT}): DS could only publish configuration properties, and the id has a
+ * computed default.
+ */
+@Component(service = {}, immediate = true, configurationPid = Settings.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = AnthropicConfig.class, factory = true)
+public final class AnthropicProvider implements ModelProvider {
+
+    /** The wire dialect. */
+    static final String DIALECT = "anthropic";
+    /** The header carrying the key. */
+    static final String API_KEY_HEADER = "x-api-key";
+    /** The API version header. */
+    static final String VERSION_HEADER = "anthropic-version";
+    /** The beta-features header, a comma-separated list. */
+    static final String BETA_HEADER = "anthropic-beta";
+    /** The endpoints below {@code /v1/} that {@link #forward} accepts. */
+    static final Set<String> FORWARD_ENDPOINTS = Set.of("messages", "messages/count_tokens");
+    /** Service property naming the dialect. */
+    static final String DIALECT_PROPERTY = "lodestar.provider.dialect";
+    /** Most threads of the HTTP client (selector, reading answers, running listeners). */
+    static final int MAX_THREADS = 256;
+    /** Most connections to the upstream; further requests queue in the client. */
+    static final int MAX_CONNECTIONS = 256;
+    /** How long an unused pooled connection stays open. */
+    static final long IDLE_TIMEOUT_MS = 60_000L;
+    /** Sent as {@code User-Agent} unless a forwarded header replaces it. */
+    static final String USER_AGENT = "Lodestar";
+    /** Message of calls ended because the provider stopped. */
+    static final String STOPPED = "provider stopped";
+
+    private static final Logger LOG = LoggerFactory.getLogger(AnthropicProvider.class);
+    private static final Pattern ENDPOINT = Pattern.compile(
+            "([A-Za-z0-9_-]+(?:/[A-Za-z0-9_.-]+)*)(\\?[A-Za-z0-9_.=&%-]*)?");
+    private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final int MIN_THREADS = 2;
+    private static final int MAX_RESPONSE_HEADERS_BYTES = 32 * 1024;
+    private static final int THREAD_IDLE_MS = 30_000;
+    private static final long STOP_TIMEOUT_MS = 2_000L;
+    /** Added to the per-request idle timeout so that the total deadline fires first. */
+    private static final long IDLE_MARGIN_MS = 1_000L;
+
+    private final Function<String, String> env;
+    private final Clock clock;
+    private final ObjectMapper mapper;
+    private final HttpClient client;
+    private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
+    private final Object configLock = new Object();
+    private volatile Settings settings;
+    private volatile boolean active;
+    private volatile ServiceRegistration<ModelProvider> registration;
+    private volatile ServiceRegistration<HealthContributor> health;
+    private final Probe probe;
+
+    /**
+     * Activates with a factory configuration and registers the service.
+     *
+     * @param context the bundle context, to register the service
+     * @param config the typed configuration
+     * @param properties the component properties (for {@code model.<modelId>} keys and the
+     *     configuration file name)
+     * @throws IllegalArgumentException when the configuration is invalid
+     */
+    @Activate
+    public AnthropicProvider(final BundleContext context, final AnthropicConfig config,
+            final Map<String, Object> properties) {
+        this(config, properties, System::getenv, Clock.systemUTC());
+        try {
+            registration = context.registerService(ModelProvider.class, this,
+                    serviceProperties(settings));
+            health = context.registerService(HealthContributor.class, probe, null);
+            probe.start();
+        } catch (final RuntimeException e) {
+            // e.g. the bundle is stopping: DS will not deactivate, so release the client here
+            stopClient();
+            throw e;
+        }
+    }
+
+    /**
+     * Activates without registering a service (for tests).
+     *
+     * @param config the typed configuration
+     * @param properties the component properties
+     * @param env environment lookup for {@code ${env:NAME}} key references
+     * @param clock the clock
+     * @throws IllegalArgumentException when the configuration is invalid
+     */
+    AnthropicProvider(final AnthropicConfig config, final Map<String, Object> properties,
+            final Function<String, String> env, final Clock clock) {
+        this.env = env;
+        this.clock = clock;
+        final Settings initial;
+        try {
+            initial = Settings.parse(config, properties, env);
+        } catch (final Settings.InvalidConfigException e) {
+            LOG.error("{}; provider not started", e.getMessage());
+            throw e;
+        }
+        this.mapper = new ObjectMapper();
+        mapper.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        mapper.setTypeFactory(mapper.getTypeFactory()
+                .withClassLoader(AnthropicProvider.class.getClassLoader()));
+        this.client = newClient(initial);
+        this.settings = initial;
+        this.probe = new Probe(client, () -> settings);
+        this.active = true;
+        report(initial, null);
+    }
+
+    /**
+     * Takes a new configuration; an invalid one is logged and the previous one stays in force.
+     * Calls in flight finish with the configuration they started with.
+     *
+     * @param config the typed configuration
+     * @param properties the component properties
+     */
+    @Modified
+    void modified(final AnthropicConfig config, final Map<String, Object> properties) {
+        final Settings next;
+        try {
+            next = Settings.parse(config, properties, env);
+        } catch (final Settings.InvalidConfigException e) {
+            LOG.error("{}; keeping the previous configuration of provider {}", e.getMessage(),
+                    settings.id());
+            return;
+        }
+        final Settings previous;
+        synchronized (configLock) {
+            previous = settings;
+            if (!next.connectTimeout().equals(previous.connectTimeout())) {
+                // applies to connections opened from now on
+                client.setConnectTimeout(next.connectTimeout().toMillis());
+            }
+            settings = next;
+            final ServiceRegistration<ModelProvider> current = registration;
+            if (current != null && !previous.id().equals(next.id())) {
+                current.setProperties(serviceProperties(next));
+            }
+        }
+        report(next, previous);
+    }
+
+    /**
+     * Unregisters the service, ends every call in flight with "provider stopped" and stops the
+     * HTTP client (its connections and threads).
+     */
+    @Deactivate
+    void deactivate() {
+        active = false;
+        final ServiceRegistration<ModelProvider> current = registration;
+        registration = null;
+        if (current != null) {
+            try {
+                current.unregister();
+            } catch (final IllegalStateException ignored) {
+                // already unregistered with the bundle
+            }
+        }
+        final ServiceRegistration<HealthContributor> checks = health;
+        health = null;
+        if (checks != null) {
+            try {
+                checks.unregister();
+            } catch (final IllegalStateException ignored) {
+                // already unregistered with the bundle
+            }
+        }
+        probe.stop();
+        for (final Exchange call : List.copyOf(inFlight)) {
+            call.fail(FailureKind.CONNECTION, 0, STOPPED);
+        }
+        stopClient();
+        LOG.info("provider {}: stopped", settings.id());
+    }
+
+    @Override
+    public String id() {
+        return settings.id();
+    }
+
+    @Override
+    public String dialect() {
+        return DIALECT;
+    }
+
+    @Override
+    public List<ModelInfo> models() {
+        final Settings current = settings;
+        return active && current.hasKey() ? current.models() : List.of();
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return active && settings.hasKey();
+    }
+
+    @Override
+    public ChatCall chat(final ChatRequest request, final CallOptions options,
+            final ChatListener listener) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(listener, "listener");
+        final Settings current = settings;
+        final ChatExchange call = new ChatExchange(current, mapper, clock,
+                request.isStreaming(), listener);
+        final byte[] body;
+        try {
+            body = mapper.writeValueAsBytes(RequestTranslator.toNative(request,
+                    current.maxTokensDefault(), mapper));
+        } catch (final TranslationException e) {
+            failLater(call, FailureKind.BAD_REQUEST, "cannot translate the request for "
+                    + "Anthropic: " + e.getMessage());
+            return call;
+        } catch (final JsonProcessingException e) {
+            failLater(call, FailureKind.BAD_REQUEST, "cannot write the request as JSON: "
+                    + e.getOriginalMessage());
+            return call;
+        }
+        start(call, current, "messages", body, options, false);
+        return call;
+    }
+
+    @Override
+    public ChatCall forward(final ForwardRequest request, final CallOptions options,
+            final ForwardListener listener) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(listener, "listener");
+        final Settings current = settings;
+        final ForwardExchange call = new ForwardExchange(current, mapper, clock,
+                request.stream(), listener);
+        String endpoint = request.endpoint().trim();
+        while (endpoint.startsWith("/")) {
+            endpoint = endpoint.substring(1);
+        }
+        if (endpoint.startsWith("v1/")) {
+            endpoint = endpoint.substring("v1/".length());
+        }
+        final Matcher parts = ENDPOINT.matcher(endpoint);
+        if (!parts.matches() || parts.group(1).contains("..")) {
+            failLater(call, FailureKind.BAD_REQUEST, "invalid endpoint '"
+                    + Failures.sanitize(request.endpoint(), null) + "'");
+            return call;
+        }
+        if (!FORWARD_ENDPOINTS.contains(parts.group(1))) {
+            failLater(call, FailureKind.NOT_FOUND, "the Anthropic API has no endpoint /v1/"
+                    + parts.group(1) + " that Lodestar forwards (messages, "
+                    + "messages/count_tokens)");
+            return call;
+        }
+        start(call, current, endpoint, request.body(), options, true);
+        return call;
+    }
+
+    private void start(final Exchange call, final Settings current, final String endpoint,
+            final byte[] body, final CallOptions given, final boolean forwarded) {
+        final CallOptions options = given == null ? CallOptions.of(null) : given;
+        if (!active) {
+            failLater(call, FailureKind.CONNECTION, STOPPED);
+            return;
+        }
+        if (!current.hasKey()) {
+            failLater(call, FailureKind.AUTHENTICATION, "provider " + current.id()
+                    + ": no API key (set " + current.keyHint() + ")");
+            return;
+        }
+        final Duration firstByte = positive(options.firstByteTimeout(),
+                current.firstByteTimeout());
+        final Duration total = positive(options.totalTimeout(), current.totalTimeout());
+        final Request request;
+        try {
+            request = request(current, endpoint, body, call.stream, total, options,
+                    forwarded);
+        } catch (final IllegalArgumentException e) {
+            failLater(call, FailureKind.BAD_REQUEST, "cannot build the upstream request: "
+                    + e.getMessage());
+            return;
+        }
+        inFlight.add(call);
+        call.onEnd(() -> inFlight.remove(call));
+        if (!active) {
+            failLater(call, FailureKind.CONNECTION, STOPPED);
+            return;
+        }
+        final Scheduler scheduler = client.getScheduler();
+        try {
+            call.attachDeadline(scheduler.schedule(() -> later(() -> call.expire(
+                    "total timeout of " + total.toMillis() + " ms exceeded")),
+                    total.toMillis(), TimeUnit.MILLISECONDS));
+            if (firstByte.compareTo(total) < 0) {
+                call.attachFirstByteTimer(scheduler.schedule(() -> later(() -> call.fail(
+                        FailureKind.TIMEOUT, 0, Failures.firstByteTimeout(firstByte))),
+                        firstByte.toMillis(), TimeUnit.MILLISECONDS));
+            }
+        } catch (final RejectedExecutionException e) {
+            failLater(call, FailureKind.CONNECTION, STOPPED);
+            return;
+        }
+        call.attachRequest(request);
+        try {
+            request.send(call);
+        } catch (final RuntimeException e) {
+            later(() -> call.fail(Failures.ofThrowable(e, current, false)));
+        }
+    }
+
+    /**
+     * The upstream request. Headers: {@code x-api-key}; {@code anthropic-version} (for a forwarded
+     * request the client's when the router forwards a valid one, else the configured one);
+     * {@code content-type}; {@code accept}; {@code extraHeaders}; the forwarded headers except
+     * reserved and configured ones; {@code anthropic-beta} as the union of the configured and
+     * the forwarded values.
+     */
+    private Request request(final Settings current, final String endpoint, final byte[] body,
+            final boolean stream, final Duration total, final CallOptions options,
+            final boolean forwarded) {
+        final Request request = client.newRequest(URI.create(current.baseUrl() + "/v1/"
+                        + endpoint))
+                .method(HttpMethod.POST)
+                .idleTimeout(total.toMillis() + IDLE_MARGIN_MS, TimeUnit.MILLISECONDS)
+                .body(new BytesRequestContent("application/json", body));
+        final String clientVersion = options.forwardHeaders().get(VERSION_HEADER);
+        final String version = forwarded && clientVersion != null
+                && VERSION.matcher(clientVersion.trim()).matches() ? clientVersion.trim()
+                        : current.anthropicVersion();
+        final String beta = beta(current, options.forwardHeaders().get(BETA_HEADER));
+        request.headers(headers -> {
+            headers.put(API_KEY_HEADER, current.apiKey());
+            headers.put(VERSION_HEADER, version);
+            headers.put(HttpHeader.CONTENT_TYPE, "application/json");
+            headers.put(HttpHeader.ACCEPT, stream ? "text/event-stream" : "application/json");
+            current.extraHeaders().forEach((name, value) -> {
+                if (!name.equalsIgnoreCase(BETA_HEADER)) {
+                    headers.put(name, value);
+                }
+            });
+            if (beta != null) {
+                headers.put(BETA_HEADER, beta);
+            }
+            options.forwardHeaders().forEach((name, value) -> {
+                if (isConfigured(current, name) || name.equalsIgnoreCase(BETA_HEADER)
+                        || Settings.isReservedHeader(name.toLowerCase(Locale.ROOT))) {
+                    return;
+                }
+                if (Settings.isValidHeader(name, value)) {
+                    headers.put(name, value);
+                } else {
+                    LOG.debug("provider {}: forwarded header {} not sent: invalid name or value",
+                            current.id(), Failures.sanitize(name, current.apiKey()));
+                }
+            });
+        });
+        return request;
+    }
+
+    /** The configured and forwarded beta flags, each once, configured first; or null. */
+    private static String beta(final Settings current, final String forwarded) {
+        final Set<String> flags = new LinkedHashSet<>();
+        current.extraHeaders().forEach((name, value) -> {
+            if (name.equalsIgnoreCase(BETA_HEADER)) {
+                addFlags(flags, value);
+            }
+        });
+        if (forwarded != null && Settings.isValidHeader(BETA_HEADER, forwarded)) {
+            addFlags(flags, forwarded);
+        }
+        return flags.isEmpty() ? null : String.join(",", flags);
+    }
+
+    private static void addFlags(final Set<String> flags, final String value) {
+        for (final String flag : value.split(",")) {
+            if (!flag.isBlank()) {
+                flags.add(flag.trim());
+            }
+        }
+    }
+
+    private static boolean isConfigured(final Settings current, final String name) {
+        for (final String configured : current.extraHeaders().keySet()) {
+            if (configured.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void stopClient() {
+        try {
+            client.stop();
+        } catch (final Exception e) {
+            LOG.debug("provider {}: HTTP client did not stop cleanly", settings.id(), e);
+        }
+    }
+
+    private static Duration positive(final Duration given, final Duration fallback) {
+        return given == null || given.isZero() || given.isNegative() ? fallback : given;
+    }
+
+    private void failLater(final Exchange call, final FailureKind kind, final String message) {
+        later(() -> call.fail(kind, 0, message));
+    }
+
+    /**
+     * Runs a step on a client thread: never inside {@code chat()}/{@code forward()}, and never
+     * on the timer thread, which Jetty needs for its own timeouts. Runs it here when the client
+     * is stopped.
+     */
+    private void later(final Runnable step) {
+        try {
+            client.getExecutor().execute(step);
+        } catch (final RejectedExecutionException e) {
+            step.run();
+        }
+    }
+
+    /**
+     * A started HTTP/1.1 client with its own daemon threads
+     * {@code lodestar-anthropic-<id>-http-N} and timer {@code lodestar-anthropic-<id>-timer}: no
+     * redirects, no cookies, no content decoding, no authentication handling (a 401 is an answer
+     * like any other), TLS with host name verification.
+     */
+    private static HttpClient newClient(final Settings current) {
+        final String prefix = "lodestar-anthropic-" + current.id();
+        final QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS,
+                THREAD_IDLE_MS);
+        threads.setName(prefix + "-http");
+        threads.setDaemon(true);
+        threads.setStopTimeout(STOP_TIMEOUT_MS);
+        final HttpClient http = new HttpClient();
+        http.setExecutor(threads);
+        http.setScheduler(new ScheduledExecutorScheduler(prefix + "-timer", true,
+                AnthropicProvider.class.getClassLoader()));
+        http.setConnectTimeout(current.connectTimeout().toMillis());
+        http.setIdleTimeout(IDLE_TIMEOUT_MS);
+        http.setMaxConnectionsPerDestination(MAX_CONNECTIONS);
+        http.setMaxResponseHeadersSize(MAX_RESPONSE_HEADERS_BYTES);
+        http.setFollowRedirects(false);
+        http.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, USER_AGENT));
+        http.setHttpCookieStore(new HttpCookieStore.Empty());
+        // Jetty looks up optional services through the thread context class loader
+        final Thread thread = Thread.currentThread();
+        final ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(HttpClient.class.getClassLoader());
+        try {
+            http.start();
+        } catch (final Exception e) {
+            throw new IllegalStateException("cannot start the HTTP client: " + e.getMessage(), e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+        // the handlers and the gzip decoder are installed by start()
+        http.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
+        http.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
+        http.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
+        http.getContentDecoderFactories().clear();
+        return http;
+    }
+
+    private static Dictionary<String, Object> serviceProperties(final Settings current) {
+        final Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put(ModelProvider.PROVIDER_ID, current.id());
+        properties.put(DIALECT_PROPERTY, DIALECT);
+        return properties;
+    }
+
+    private static void report(final Settings next, final Settings previous) {
+        for (final String warning : next.warnings()) {
+            LOG.warn("Configuration {}: {}", next.source(), warning);
+        }
+        if (!next.hasKey()) {
+            if (previous == null || previous.hasKey() || !previous.id().equals(next.id())
+                    || !previous.keyHint().equals(next.keyHint())) {
+                LOG.info("provider {}: no API key (set {})", next.id(), next.keyHint());
+            }
+            return;
+        }
+        if (previous == null) {
+            LOG.info("provider {}: {} model(s) at {} (from {})", next.id(),
+                    next.models().size(), next.baseUrl(), next.source());
+        } else {
+            LOG.info("provider {}: configuration updated, {} model(s) at {} (from {})",
+                    next.id(), next.models().size(), next.baseUrl(), next.source());
+        }
+    }
+
+    /**
+     * The settings in force (for tests).
+     *
+     * @return the settings
+     */
+    Settings settings() {
+        return settings;
+    }
+
+    /**
+     * Calls in flight (for tests).
+     *
+     * @return the number of calls not yet finished
+     */
+    int callsInFlight() {
+        return inFlight.size();
+    }
+
+    /**
+     * The HTTP client (for tests).
+     *
+     * @return the client
+     */
+    HttpClient httpClient() {
+        return client;
+    }
+}
