@@ -1,0 +1,557 @@
+package lodestar.provider.gemini.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import lodestar.api.chat.ChatRequest;
+import lodestar.api.health.HealthContributor;
+import lodestar.api.provider.CallOptions;
+import lodestar.api.provider.ChatCall;
+import lodestar.api.provider.ChatListener;
+import lodestar.api.provider.FailureKind;
+import lodestar.api.provider.ForwardListener;
+import lodestar.api.provider.ForwardRequest;
+import lodestar.api.provider.ModelInfo;
+import lodestar.api.provider.ModelProvider;
+import lodestar.api.provider.ProviderFailure;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
+import org.eclipse.jetty.client.RedirectProtocolHandler;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ModelProvider} for one Google Gemini API upstream: one instance per factory
+ * configuration {@code config/lodestar.provider.gemini-<name>.cfg}.
+ *
+ * <p>Translates each canonical request ({@link GeminiRequests}) and calls
+ * {@code POST {baseUrl}/models/<model>:generateContent}, or
+ * {@code :streamGenerateContent?alt=sse} for a stream, asynchronously with one Jetty
+ * {@link HttpClient} (HTTP/1.1, pooled connections); answers are translated back
+ * ({@link GeminiResponses}) and delivered on the client's thread that read them, streams event by
+ * event as the bytes arrive. The key goes in the {@code x-goog-api-key} header only: never in the
+ * URL, never logged, never a service property. Without a key the provider is inert: no models,
+ * not available. Gemini has no OpenAI-shaped {@code completions} or {@code embeddings}:
+ * {@link #forward} answers {@link FailureKind#NOT_FOUND} without a network call.
+ *
+ * <p>The component registers its {@link ModelProvider} service itself, after a successful
+ * activation, with exactly the service properties {@value ModelProvider#PROVIDER_ID} (the
+ * provider id, which a configuration change may change) and {@value #DIALECT_PROPERTY}
+ * ({@value #DIALECT}): DS could only publish configuration properties, and the id has a
+ * computed default.
+ */
+@Component(service = {}, immediate = true, configurationPid = Settings.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = GeminiConfig.class, factory = true)
+public final class GeminiProvider implements ModelProvider {
+
+    /** The wire dialect. */
+    static final String DIALECT = "gemini";
+    /** The header that carries the API key. */
+    static final String KEY_HEADER = "x-goog-api-key";
+    /** Service property naming the dialect. */
+    static final String DIALECT_PROPERTY = "lodestar.provider.dialect";
+    /** Most threads of the HTTP client (selector, reading answers, running listeners). */
+    static final int MAX_THREADS = 256;
+    /** Most connections to the upstream; further requests queue in the client. */
+    static final int MAX_CONNECTIONS = 256;
+    /** How long an unused pooled connection stays open. */
+    static final long IDLE_TIMEOUT_MS = 60_000L;
+    /** Sent as {@code User-Agent} unless a forwarded header replaces it. */
+    static final String USER_AGENT = "Lodestar";
+    /** Message of calls ended because the provider stopped. */
+    static final String STOPPED = "provider stopped";
+
+    private static final Logger LOG = LoggerFactory.getLogger(GeminiProvider.class);
+    /** A model id, or a resource name such as {@code models/x} or {@code tunedModels/x}. */
+    private static final Pattern MODEL = Pattern.compile(
+            "(?:(?:models|tunedModels)/)?[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final int MIN_THREADS = 2;
+    private static final int MAX_RESPONSE_HEADERS_BYTES = 32 * 1024;
+    private static final int THREAD_IDLE_MS = 30_000;
+    private static final long STOP_TIMEOUT_MS = 2_000L;
+    /** Added to the per-request idle timeout so that the total deadline fires first. */
+    private static final long IDLE_MARGIN_MS = 1_000L;
+
+    private final Function<String, String> env;
+    private final Clock clock;
+    private final ObjectMapper mapper;
+    private final HttpClient client;
+    private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
+    private final Object configLock = new Object();
+    /** Makes tool call ids unique across calls (Gemini gives none). */
+    private final AtomicLong callSeed = new AtomicLong(System.currentTimeMillis());
+    private volatile Settings settings;
+    private volatile boolean active;
+    private volatile ServiceRegistration<ModelProvider> registration;
+    private volatile ServiceRegistration<HealthContributor> health;
+    private final Probe probe;
+
+    /**
+     * Activates with a factory configuration and registers the service.
+     *
+     * @param context the bundle context, to register the service
+     * @param config the typed configuration
+     * @param properties the component properties (for {@code model.<modelId>} keys and the
+     *     configuration file name)
+     * @throws IllegalArgumentException when the configuration is invalid
+     */
+    @Activate
+    public GeminiProvider(final BundleContext context, final GeminiConfig config,
+            final Map<String, Object> properties) {
+        this(config, properties, System::getenv, Clock.systemUTC());
+        try {
+            registration = context.registerService(ModelProvider.class, this,
+                    serviceProperties(settings));
+            health = context.registerService(HealthContributor.class, probe, null);
+            probe.start();
+        } catch (final RuntimeException e) {
+            // e.g. the bundle is stopping: DS will not deactivate, so release the client here
+            stopClient();
+            throw e;
+        }
+    }
+
+    /**
+     * Activates without registering a service (for tests).
+     *
+     * @param config the typed configuration
+     * @param properties the component properties
+     * @param env environment lookup for {@code ${env:NAME}} key references
+     * @param clock the clock
+     * @throws IllegalArgumentException when the configuration is invalid
+     */
+    GeminiProvider(final GeminiConfig config, final Map<String, Object> properties,
+            final Function<String, String> env, final Clock clock) {
+        this.env = env;
+        this.clock = clock;
+        final Settings initial;
+        try {
+            initial = Settings.parse(config, properties, env);
+        } catch (final Settings.InvalidConfigException e) {
+            LOG.error("{}; provider not started", e.getMessage());
+            throw e;
+        }
+        this.mapper = new ObjectMapper();
+        mapper.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        mapper.setTypeFactory(mapper.getTypeFactory()
+                .withClassLoader(GeminiProvider.class.getClassLoader()));
+        this.client = newClient(initial);
+        this.settings = initial;
+        this.probe = new Probe(client, () -> settings);
+        this.active = true;
+        report(initial, null);
+    }
+
+    /**
+     * Takes a new configuration; an invalid one is logged and the previous one stays in force.
+     * Calls in flight finish with the configuration they started with.
+     *
+     * @param config the typed configuration
+     * @param properties the component properties
+     */
+    @Modified
+    void modified(final GeminiConfig config, final Map<String, Object> properties) {
+        final Settings next;
+        try {
+            next = Settings.parse(config, properties, env);
+        } catch (final Settings.InvalidConfigException e) {
+            LOG.error("{}; keeping the previous configuration of provider {}", e.getMessage(),
+                    settings.id());
+            return;
+        }
+        final Settings previous;
+        synchronized (configLock) {
+            previous = settings;
+            if (!next.connectTimeout().equals(previous.connectTimeout())) {
+                // applies to connections opened from now on
+                client.setConnectTimeout(next.connectTimeout().toMillis());
+            }
+            settings = next;
+            final ServiceRegistration<ModelProvider> current = registration;
+            if (current != null && !previous.id().equals(next.id())) {
+                current.setProperties(serviceProperties(next));
+            }
+        }
+        report(next, previous);
+    }
+
+    /**
+     * Unregisters the service, ends every call in flight with "provider stopped" and stops the
+     * HTTP client (its connections and threads).
+     */
+    @Deactivate
+    void deactivate() {
+        active = false;
+        final ServiceRegistration<ModelProvider> current = registration;
+        registration = null;
+        if (current != null) {
+            try {
+                current.unregister();
+            } catch (final IllegalStateException ignored) {
+                // already unregistered with the bundle
+            }
+        }
+        final ServiceRegistration<HealthContributor> checks = health;
+        health = null;
+        if (checks != null) {
+            try {
+                checks.unregister();
+            } catch (final IllegalStateException ignored) {
+                // already unregistered with the bundle
+            }
+        }
+        probe.stop();
+        for (final Exchange call : List.copyOf(inFlight)) {
+            call.fail(FailureKind.CONNECTION, 0, STOPPED);
+        }
+        stopClient();
+        LOG.info("provider {}: stopped", settings.id());
+    }
+
+    @Override
+    public String id() {
+        return settings.id();
+    }
+
+    @Override
+    public String dialect() {
+        return DIALECT;
+    }
+
+    @Override
+    public List<ModelInfo> models() {
+        final Settings current = settings;
+        return active && current.hasKey() ? current.models() : List.of();
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return active && settings.hasKey();
+    }
+
+    @Override
+    public ChatCall chat(final ChatRequest request, final CallOptions options,
+            final ChatListener listener) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(listener, "listener");
+        final Settings current = settings;
+        final boolean stream = request.isStreaming();
+        final boolean includeUsage = request.streamOptions() != null
+                && Boolean.TRUE.equals(request.streamOptions().includeUsage());
+        final String prefix = "call_" + Long.toHexString(callSeed.incrementAndGet()) + "_";
+        final AtomicInteger calls = new AtomicInteger();
+        final ChatExchange call = new ChatExchange(current, mapper, clock, stream,
+                request.model(), includeUsage, () -> prefix + calls.getAndIncrement(), listener);
+        final String model = request.model() == null ? "" : request.model().trim();
+        if (!MODEL.matcher(model).matches()) {
+            failLater(call, FailureKind.BAD_REQUEST, "invalid Gemini model id '"
+                    + Failures.sanitize(model, current.apiKey()) + "'");
+            return call;
+        }
+        final byte[] body;
+        try {
+            body = mapper.writeValueAsBytes(GeminiRequests.translate(request));
+        } catch (final UnsupportedRequestException e) {
+            failLater(call, FailureKind.BAD_REQUEST, e.getMessage());
+            return call;
+        } catch (final JsonProcessingException e) {
+            failLater(call, FailureKind.BAD_REQUEST, "cannot write the request as JSON: "
+                    + e.getOriginalMessage());
+            return call;
+        }
+        final String resource = model.contains("/") ? model : "models/" + model;
+        start(call, current, resource + (stream ? ":streamGenerateContent?alt=sse"
+                : ":generateContent"), body, options);
+        return call;
+    }
+
+    /**
+     * Gemini has no OpenAI-shaped {@code completions} or {@code embeddings} endpoint: fails with
+     * {@link FailureKind#NOT_FOUND} ("an endpoint the upstream lacks", so the router may try
+     * another candidate), without a network call.
+     */
+    @Override
+    public ChatCall forward(final ForwardRequest request, final CallOptions options,
+            final ForwardListener listener) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(listener, "listener");
+        final Settings current = settings;
+        final Unsupported call = new Unsupported(listener);
+        final String endpoint = Failures.sanitize(request.endpoint(), current.apiKey());
+        later(() -> call.fail(new ProviderFailure(FailureKind.NOT_FOUND, 0, "provider "
+                + current.id() + ": /v1/" + (endpoint.startsWith("/") ? endpoint.substring(1)
+                        : endpoint) + " is not supported by the gemini dialect", null, false)));
+        return call;
+    }
+
+    /** A forwarded call that cannot be made: fails once unless cancelled first. */
+    private static final class Unsupported implements ChatCall {
+        private final ForwardListener listener;
+        private final AtomicBoolean ended = new AtomicBoolean();
+
+        Unsupported(final ForwardListener listener) {
+            this.listener = listener;
+        }
+
+        void fail(final ProviderFailure failure) {
+            if (ended.compareAndSet(false, true)) {
+                listener.onError(failure);
+            }
+        }
+
+        @Override
+        public void cancel() {
+            ended.set(true);
+        }
+    }
+
+    private void start(final Exchange call, final Settings current, final String path,
+            final byte[] body, final CallOptions given) {
+        final CallOptions options = given == null ? CallOptions.of(null) : given;
+        if (!active) {
+            failLater(call, FailureKind.CONNECTION, STOPPED);
+            return;
+        }
+        if (!current.hasKey()) {
+            failLater(call, FailureKind.AUTHENTICATION, "provider " + current.id()
+                    + ": no API key (set " + current.keyHint() + ")");
+            return;
+        }
+        final Duration firstByte = positive(options.firstByteTimeout(),
+                current.firstByteTimeout());
+        final Duration total = positive(options.totalTimeout(), current.totalTimeout());
+        final Request request;
+        try {
+            request = request(current, path, body, call.stream, total, options);
+        } catch (final IllegalArgumentException e) {
+            failLater(call, FailureKind.BAD_REQUEST, "cannot build the upstream request: "
+                    + e.getMessage());
+            return;
+        }
+        inFlight.add(call);
+        call.onEnd(() -> inFlight.remove(call));
+        if (!active) {
+            failLater(call, FailureKind.CONNECTION, STOPPED);
+            return;
+        }
+        final Scheduler scheduler = client.getScheduler();
+        try {
+            call.attachDeadline(scheduler.schedule(() -> later(() -> call.expire(
+                    "total timeout of " + total.toMillis() + " ms exceeded")),
+                    total.toMillis(), TimeUnit.MILLISECONDS));
+            if (firstByte.compareTo(total) < 0) {
+                call.attachFirstByteTimer(scheduler.schedule(() -> later(() -> call.fail(
+                        FailureKind.TIMEOUT, 0, Failures.firstByteTimeout(firstByte))),
+                        firstByte.toMillis(), TimeUnit.MILLISECONDS));
+            }
+        } catch (final RejectedExecutionException e) {
+            failLater(call, FailureKind.CONNECTION, STOPPED);
+            return;
+        }
+        call.attachRequest(request);
+        try {
+            request.send(call);
+        } catch (final RuntimeException e) {
+            later(() -> call.fail(Failures.ofThrowable(e, current, false)));
+        }
+    }
+
+    private Request request(final Settings current, final String path, final byte[] body,
+            final boolean stream, final Duration total, final CallOptions options) {
+        final Request request = client.newRequest(URI.create(current.baseUrl() + "/" + path))
+                .method(HttpMethod.POST)
+                .idleTimeout(total.toMillis() + IDLE_MARGIN_MS, TimeUnit.MILLISECONDS)
+                .body(new BytesRequestContent("application/json", body));
+        request.headers(headers -> {
+            headers.put(KEY_HEADER, current.apiKey());
+            headers.put(HttpHeader.CONTENT_TYPE, "application/json");
+            headers.put(HttpHeader.ACCEPT, stream ? "text/event-stream" : "application/json");
+            current.extraHeaders().forEach(headers::put);
+            options.forwardHeaders().forEach((name, value) -> {
+                if (isConfigured(current, name) || Settings.isReservedHeader(
+                        name.toLowerCase(Locale.ROOT))) {
+                    return;
+                }
+                if (Settings.isValidHeader(name, value)) {
+                    headers.put(name, value);
+                } else {
+                    LOG.debug("provider {}: forwarded header {} not sent: invalid name or value",
+                            current.id(), Failures.sanitize(name, current.apiKey()));
+                }
+            });
+        });
+        return request;
+    }
+
+    private static boolean isConfigured(final Settings current, final String name) {
+        for (final String configured : current.extraHeaders().keySet()) {
+            if (configured.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void stopClient() {
+        try {
+            client.stop();
+        } catch (final Exception e) {
+            LOG.debug("provider {}: HTTP client did not stop cleanly", settings.id(), e);
+        }
+    }
+
+    private static Duration positive(final Duration given, final Duration fallback) {
+        return given == null || given.isZero() || given.isNegative() ? fallback : given;
+    }
+
+    private void failLater(final Exchange call, final FailureKind kind, final String message) {
+        later(() -> call.fail(kind, 0, message));
+    }
+
+    /**
+     * Runs a step on a client thread: never inside {@code chat()}/{@code forward()}, and never
+     * on the timer thread, which Jetty needs for its own timeouts. Runs it here when the client
+     * is stopped.
+     */
+    private void later(final Runnable step) {
+        try {
+            client.getExecutor().execute(step);
+        } catch (final RejectedExecutionException e) {
+            step.run();
+        }
+    }
+
+    /**
+     * A started HTTP/1.1 client with its own daemon threads {@code lodestar-gemini-<id>-http-N}
+     * and timer {@code lodestar-gemini-<id>-timer}: no redirects, no cookies, no content
+     * decoding, no authentication handling (a 401 is an answer like any other), TLS with host
+     * name verification.
+     */
+    private static HttpClient newClient(final Settings current) {
+        final String prefix = "lodestar-gemini-" + current.id();
+        final QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS,
+                THREAD_IDLE_MS);
+        threads.setName(prefix + "-http");
+        threads.setDaemon(true);
+        threads.setStopTimeout(STOP_TIMEOUT_MS);
+        final HttpClient http = new HttpClient();
+        http.setExecutor(threads);
+        http.setScheduler(new ScheduledExecutorScheduler(prefix + "-timer", true,
+                GeminiProvider.class.getClassLoader()));
+        http.setConnectTimeout(current.connectTimeout().toMillis());
+        http.setIdleTimeout(IDLE_TIMEOUT_MS);
+        http.setMaxConnectionsPerDestination(MAX_CONNECTIONS);
+        http.setMaxResponseHeadersSize(MAX_RESPONSE_HEADERS_BYTES);
+        http.setFollowRedirects(false);
+        http.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, USER_AGENT));
+        http.setHttpCookieStore(new HttpCookieStore.Empty());
+        // Jetty looks up optional services through the thread context class loader
+        final Thread thread = Thread.currentThread();
+        final ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(HttpClient.class.getClassLoader());
+        try {
+            http.start();
+        } catch (final Exception e) {
+            throw new IllegalStateException("cannot start the HTTP client: " + e.getMessage(), e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+        // the handlers and the gzip decoder are installed by start()
+        http.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
+        http.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
+        http.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
+        http.getContentDecoderFactories().clear();
+        return http;
+    }
+
+    private static Dictionary<String, Object> serviceProperties(final Settings current) {
+        final Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put(ModelProvider.PROVIDER_ID, current.id());
+        properties.put(DIALECT_PROPERTY, DIALECT);
+        return properties;
+    }
+
+    private static void report(final Settings next, final Settings previous) {
+        for (final String warning : next.warnings()) {
+            LOG.warn("Configuration {}: {}", next.source(), warning);
+        }
+        if (!next.hasKey()) {
+            if (previous == null || previous.hasKey() || !previous.id().equals(next.id())
+                    || !previous.keyHint().equals(next.keyHint())) {
+                LOG.info("provider {}: no API key (set {})", next.id(), next.keyHint());
+            }
+            return;
+        }
+        if (previous == null) {
+            LOG.info("provider {}: {} model(s) at {} (from {})", next.id(),
+                    next.models().size(), next.baseUrl(), next.source());
+        } else {
+            LOG.info("provider {}: configuration updated, {} model(s) at {} (from {})",
+                    next.id(), next.models().size(), next.baseUrl(), next.source());
+        }
+    }
+
+    /**
+     * The settings in force (for tests).
+     *
+     * @return the settings
+     */
+    Settings settings() {
+        return settings;
+    }
+
+    /**
+     * Calls in flight (for tests).
+     *
+     * @return the number of calls not yet finished
+     */
+    int callsInFlight() {
+        return inFlight.size();
+    }
+
+    /**
+     * The HTTP client (for tests).
+     *
+     * @return the client
+     */
+    HttpClient httpClient() {
+        return client;
+    }
+}
