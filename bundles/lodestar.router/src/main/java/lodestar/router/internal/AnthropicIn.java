@@ -124,10 +124,18 @@ final class AnthropicIn {
             final ArrayNode messages, final ObjectMapper mapper)
             throws ChatCompletionsServlet.InvalidRequest {
         final String role = message.path("role").asText();
-        if (!"user".equals(role) && !"assistant".equals(role)) {
-            throw invalid(where + ".role: must be 'user' or 'assistant'", where + ".role");
-        }
         final JsonNode content = message.get("content");
+        if ("system".equals(role)) {
+            // Claude Code sends system turns mid-conversation (beta mid-conversation-system)
+            messages.addObject().put("role", "system").put("content", content != null
+                    && content.isTextual() ? content.asText() : joinText(content == null
+                            ? mapper.createArrayNode() : content, where + ".content"));
+            return;
+        }
+        if (!"user".equals(role) && !"assistant".equals(role)) {
+            throw invalid(where + ".role: must be 'user', 'assistant' or 'system'",
+                    where + ".role");
+        }
         if (content != null && content.isTextual()) {
             messages.addObject().put("role", role).put("content", content.asText());
             return;

@@ -9,9 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * Translates an OpenAI Responses request ({@code POST /v1/responses}, Codex CLI) into the
  * canonical Chat Completions shape: {@code instructions}, {@code input} as a string or items
  * (messages with input_text / input_image / output_text parts, function_call and
- * function_call_output items), function tools and tool choice, limits. Lodestar keeps no
- * conversation state, so {@code previous_response_id} is refused with a clear 400, as are
- * built-in tools (web search, file search, computer use).
+ * function_call_output items), function tools (those grouped in a {@code namespace} too) and
+ * tool choice, limits. Lodestar keeps no conversation state, so {@code previous_response_id} is
+ * refused with a clear 400. Built-in tools (web search, file search, computer use), which only
+ * OpenAI's own servers run, are left out and named in {@code ignored} so that the client can be
+ * told ({@code x-lodestar-ignored-tools}); a request that forces one is refused.
  */
 final class ResponsesIn {
 
@@ -20,6 +22,11 @@ final class ResponsesIn {
 
     static ObjectNode toCanonical(final JsonNode in, final ObjectMapper mapper)
             throws ChatCompletionsServlet.InvalidRequest {
+        return toCanonical(in, mapper, new java.util.ArrayList<>());
+    }
+
+    static ObjectNode toCanonical(final JsonNode in, final ObjectMapper mapper,
+            final java.util.List<String> ignored) throws ChatCompletionsServlet.InvalidRequest {
         if (in == null || !in.isObject()) {
             throw invalid("The request body must be a JSON object.", null);
         }
@@ -79,29 +86,21 @@ final class ResponsesIn {
             out.putObject("response_format").put("type", "json_object");
         }
         if (in.path("tools").isArray() && !in.path("tools").isEmpty()) {
-            final ArrayNode tools = out.putArray("tools");
+            final ArrayNode tools = mapper.createArrayNode();
             int t = 0;
             for (final JsonNode tool : in.path("tools")) {
-                final String where = "tools[" + t++ + "]";
-                if (!"function".equals(tool.path("type").asText())) {
-                    throw invalid(where + ": the built-in tool '" + tool.path("type").asText()
-                            + "' is not supported through Lodestar; use function tools", where);
-                }
-                final ObjectNode function = tools.addObject().put("type", "function")
-                        .putObject("function");
-                function.put("name", tool.path("name").asText());
-                if (tool.hasNonNull("description")) {
-                    function.put("description", tool.path("description").asText());
-                }
-                if (tool.has("parameters")) {
-                    function.set("parameters", tool.get("parameters"));
-                }
-                if (tool.has("strict")) {
-                    function.set("strict", tool.get("strict"));
-                }
+                tool(tool, "tools[" + t++ + "]", tools, ignored);
+            }
+            if (!tools.isEmpty()) {
+                out.set("tools", tools);
             }
         }
         final JsonNode choice = in.get("tool_choice");
+        if (choice != null && choice.isObject() && !"function".equals(choice.path("type")
+                .asText())) {
+            throw invalid("tool_choice: the built-in tool '" + choice.path("type").asText()
+                    + "' is not supported through Lodestar; use function tools", "tool_choice");
+        }
         if (choice != null && choice.isTextual()) {
             out.put("tool_choice", choice.asText());
         } else if (choice != null && choice.isObject()
@@ -110,6 +109,37 @@ final class ResponsesIn {
                     .put("name", choice.path("name").asText());
         }
         return out;
+    }
+
+    private static void tool(final JsonNode tool, final String where, final ArrayNode tools,
+            final java.util.List<String> ignored) throws ChatCompletionsServlet.InvalidRequest {
+        final String type = tool.path("type").asText();
+        if ("namespace".equals(type)) {
+            int n = 0;
+            for (final JsonNode inner : tool.path("tools")) {
+                tool(inner, where + ".tools[" + n++ + "]", tools, ignored);
+            }
+            return;
+        }
+        if (!"function".equals(type)) {
+            ignored.add(type.isEmpty() ? where : type);
+            return;
+        }
+        if (!tool.path("name").isTextual()) {
+            throw invalid(where + ".name: required for a function tool", where + ".name");
+        }
+        final ObjectNode function = tools.addObject().put("type", "function")
+                .putObject("function");
+        function.put("name", tool.path("name").asText());
+        if (tool.hasNonNull("description")) {
+            function.put("description", tool.path("description").asText());
+        }
+        if (tool.has("parameters")) {
+            function.set("parameters", tool.get("parameters"));
+        }
+        if (tool.has("strict")) {
+            function.set("strict", tool.get("strict"));
+        }
     }
 
     private static void item(final JsonNode item, final String where, final ArrayNode messages,

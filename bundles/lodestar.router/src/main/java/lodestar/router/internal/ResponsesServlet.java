@@ -7,6 +7,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import lodestar.api.chat.ChatRequest;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -51,9 +53,10 @@ public final class ResponsesServlet extends HttpServlet {
         }
         final ClientRequest client = read.request();
         final ChatRequest chat;
+        final List<String> ignored = new ArrayList<>();
         try {
             final JsonNode tree = core.mapper.readTree(client.body());
-            chat = core.mapper.treeToValue(ResponsesIn.toCanonical(tree, core.mapper),
+            chat = core.mapper.treeToValue(ResponsesIn.toCanonical(tree, core.mapper, ignored),
                     ChatRequest.class);
         } catch (final ChatCompletionsServlet.InvalidRequest e) {
             Responses.error(response, core.mapper, e.error(), client.requestId());
@@ -67,6 +70,9 @@ public final class ResponsesServlet extends HttpServlet {
         if (plan.error() != null) {
             Responses.error(response, core.mapper, plan.error(), client.requestId());
             return;
+        }
+        if (!ignored.isEmpty()) {
+            response.setHeader("x-lodestar-ignored-tools", String.join(",", ignored));
         }
         final AsyncContext async = request.startAsync();
         async.setTimeout(0);

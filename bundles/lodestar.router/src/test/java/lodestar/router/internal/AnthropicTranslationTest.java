@@ -84,8 +84,13 @@ class AnthropicTranslationTest {
                 + "'messages':[{'role':'user','content':[{'type':'document'}]}]}"), mapper))
                 .hasMessageContaining("unsupported content block 'document'");
         assertThatThrownBy(() -> AnthropicIn.toCanonical(json("{'model':'m','max_tokens':1,"
-                + "'messages':[{'role':'system','content':'x'}]}"), mapper))
-                .hasMessageContaining("must be 'user' or 'assistant'");
+                + "'messages':[{'role':'tool','content':'x'}]}"), mapper))
+                .hasMessageContaining("must be 'user', 'assistant' or 'system'");
+        // Claude Code sends system turns inside messages
+        assertThat(AnthropicIn.toCanonical(json("{'model':'m','max_tokens':1,'messages':"
+                + "[{'role':'user','content':'a'},{'role':'system','content':[{'type':'text',"
+                + "'text':'mid'}]}]}"), mapper).path("messages").get(1).toString())
+                .isEqualTo("{\"role\":\"system\",\"content\":\"mid\"}");
         assertThat(AnthropicIn.toCanonical(json("{'model':'m','messages':[{'role':'user',"
                 + "'content':'hi'}],'tool_choice':{'type':'tool','name':'f'}}"), mapper, false)
                 .path("tool_choice").path("function").path("name").asText()).isEqualTo("f");

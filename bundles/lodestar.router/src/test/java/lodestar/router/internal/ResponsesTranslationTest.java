@@ -46,8 +46,18 @@ class ResponsesTranslationTest {
                 .isTrue();
         assertThat(out.path("tool_choice").path("function").path("name").asText())
                 .isEqualTo("f");
+        // Codex CLI: function tools grouped in a namespace, and OpenAI's built-in web search
+        final java.util.List<String> ignored = new java.util.ArrayList<>();
+        final JsonNode codex = ResponsesIn.toCanonical(json("{'model':'m','input':'x',"
+                + "'tools':[{'type':'function','name':'exec_command','parameters':{}},"
+                + "{'type':'namespace','name':'agents','tools':[{'type':'function','name':"
+                + "'close_agent','parameters':{}}]},{'type':'web_search'}]}"), mapper, ignored);
+        assertThat(codex.path("tools")).hasSize(2);
+        assertThat(codex.path("tools").get(1).path("function").path("name").asText())
+                .isEqualTo("close_agent");
+        assertThat(ignored).containsExactly("web_search");
         assertThatThrownBy(() -> ResponsesIn.toCanonical(json("{'model':'m','input':'x',"
-                + "'tools':[{'type':'web_search'}]}"), mapper))
+                + "'tool_choice':{'type':'web_search'}}"), mapper))
                 .hasMessageContaining("built-in tool 'web_search'");
         assertThatThrownBy(() -> ResponsesIn.toCanonical(json("{'model':'m'}"), mapper))
                 .hasMessageContaining("'input' is required");
