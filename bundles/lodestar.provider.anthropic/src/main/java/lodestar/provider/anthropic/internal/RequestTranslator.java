@@ -38,7 +38,8 @@ import lodestar.api.chat.ToolDefinition;
  *   <li>{@code tools}, {@code tool_choice} ({@code auto}, {@code none}, {@code required} to
  *       {@code any}, a named function to {@code tool}; {@code parallel_tool_calls: false} to
  *       {@code disable_parallel_tool_use}), {@code temperature} (clamped to 0..1),
- *       {@code top_p}, {@code stop} to {@code stop_sequences}, {@code max_completion_tokens} or
+ *       {@code top_p} (only without {@code temperature}: recent Claude models reject both),
+ *       {@code stop} to {@code stop_sequences}, {@code max_completion_tokens} or
  *       {@code max_tokens} (else the configured default), {@code user} to
  *       {@code metadata.user_id}.</li>
  *   <li>Anthropic's own fields found in {@code extra} ({@code top_k}, {@code thinking},
@@ -126,7 +127,7 @@ final class RequestTranslator {
             body.put("temperature", Math.max(0.0, Math.min(1.0, request.temperature())));
         }
         final JsonNode topP = extra.get("top_p");
-        if (topP != null && topP.isNumber()) {
+        if (topP != null && topP.isNumber() && request.temperature() == null) {
             body.set("top_p", topP);
         }
         stopSequences(extra, body);

@@ -38,13 +38,15 @@ class RequestTranslatorTest {
         final JsonNode body = translate("{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":[{\"type\":\"text\","
                 + "\"text\":\"Hello\"}]},{\"role\":\"user\",\"content\":\"bye\"}],"
-                + "\"stop\":\"END\",\"n\":1,\"logprobs\":false,\"response_format\":{\"type\":"
+                + "\"stop\":\"END\",\"top_p\":0.5,\"n\":1,\"logprobs\":false,"
+                + "\"response_format\":{\"type\":"
                 + "\"text\"},\"modalities\":[\"text\"],\"service_tier\":\"default\","
                 + "\"metadata\":{\"user_id\":\"u1\"},\"user\":\"ignored\"}");
         assertThat(body).isEqualTo(JSON.readTree("{\"model\":\"m\",\"max_tokens\":4096,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\","
                 + "\"content\":\"Hello\"},{\"role\":\"user\",\"content\":\"bye\"}],"
-                + "\"stop_sequences\":[\"END\"],\"metadata\":{\"user_id\":\"u1\"}}"));
+                + "\"top_p\":0.5,\"stop_sequences\":[\"END\"],\"metadata\":{\"user_id\":"
+                + "\"u1\"}}"));
     }
 
     @Test
