@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * is not finished. The first of completion, failure, timeout, stop or {@link #cancel()} finishes
  * the call; only the first three produce a terminal listener call, exactly once. A failure, a
  * timeout, a stop or a cancellation aborts the HTTP exchange; a call that ends normally before
- * the exchange did (a stream's {@code [DONE]}) lets it complete so that the connection is reused.
+ * the exchange did lets it complete so that the connection is reused.
  *
  * <p>Jetty calls the response callbacks of one exchange one at a time, so the response state
  * (status, body buffers, parsers of subclasses) needs no lock.

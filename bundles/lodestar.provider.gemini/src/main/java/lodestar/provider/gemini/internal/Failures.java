@@ -339,8 +339,9 @@ final class Failures {
     }
 
     /**
-     * Makes a message safe to log and pass on: the key and anything that looks like a key or a
-     * bearer token removed, white space collapsed, at most {@value #MESSAGE_LIMIT} characters.
+     * Makes a message safe to log and pass on: the key, anything that looks like a Google API key
+     * ({@code AIza...}), {@code key=} URL parameters and bearer tokens removed, white space
+     * collapsed, at most {@value #MESSAGE_LIMIT} characters.
      *
      * @param text the message
      * @param secret the API key, or {@code null}

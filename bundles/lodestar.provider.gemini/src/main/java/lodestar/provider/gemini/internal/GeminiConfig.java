@@ -92,8 +92,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
      */
     @AttributeDefinition(name = "Extra headers",
             description = "Sent on every upstream request: 'Name: value; Name2: value2' (e.g. "
-                    + "for a proxy in front of the API). Published as a service property: no "
-                    + "secrets.",
+                    + "for a proxy in front of the API). Not for secrets: the key goes in "
+                    + ".apiKey.",
             required = false)
     String extraHeaders() default "";
 
