@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import lodestar.api.chat.ChatChunk;
 import lodestar.api.chat.ChatRequest;
@@ -58,6 +59,7 @@ final class ChatExchange implements AsyncListener {
     private String lastModel;
     private Usage usage;
     private long streamedChars;
+    private boolean cacheHit;
 
     ChatExchange(final RouterCore core, final ClientRequest client, final ChatRequest request,
             final RouterCore.Plan plan, final AsyncContext async) {
@@ -79,7 +81,44 @@ final class ChatExchange implements AsyncListener {
     }
 
     void start() {
+        if (cacheable() && !plan.candidates().isEmpty()) {
+            final ModelInfo first = plan.candidates().get(0);
+            final Optional<ChatResponse> hit = core.cache().flatMap(cache -> {
+                try {
+                    return cache.get(first, request);
+                } catch (final RuntimeException e) {
+                    return Optional.empty();
+                }
+            });
+            if (hit.isPresent()) {
+                answerFromCache(first, hit.get());
+                return;
+            }
+        }
         next();
+    }
+
+    /** Only complete, deterministic answers are cached: not streamed, temperature 0 or a seed. */
+    private boolean cacheable() {
+        return !streaming && (request.seed() != null || request.temperature() != null
+                && request.temperature() == 0.0);
+    }
+
+    private synchronized void answerFromCache(final ModelInfo model, final ChatResponse answer) {
+        usage = answer.usage();
+        cacheHit = true;
+        try {
+            final byte[] json = dialect.response(answer, core.mapper);
+            response.setHeader("x-lodestar-cache", "hit");
+            commit(model, "application/json");
+            response.setContentLength(json.length);
+            response.getOutputStream().write(json);
+        } catch (final IOException e) {
+            clientGone();
+            return;
+        }
+        servedBy = model;
+        finish(200, null);
     }
 
     /** Sends to the current candidate, or moves on, or fails when none is left. */
@@ -166,6 +205,15 @@ final class ChatExchange implements AsyncListener {
                     return;
                 }
                 usage = answer.usage();
+                if (cacheable()) {
+                    core.cache().ifPresent(cache -> {
+                        try {
+                            cache.put(model, request, answer);
+                        } catch (final RuntimeException e) {
+                            // a broken cache never fails a request
+                        }
+                    });
+                }
                 try {
                     final byte[] json = dialect.response(answer, core.mapper);
                     commit(model, "application/json");
@@ -381,10 +429,11 @@ final class ChatExchange implements AsyncListener {
                 dialect.endpoint(), client.sessionId(), client.clientId(), request.model(),
                 model == null ? lastProvider : model.providerId(),
                 model == null ? lastModel : model.id(), plan.strategy(), plan.explanation(),
-                streaming, false, tokens, Duration.ofNanos(now - client.arrivalNanos()),
+                streaming, cacheHit, tokens, Duration.ofNanos(now - client.arrivalNanos()),
                 firstByteNanos == 0 ? null : Duration.ofNanos(firstByteNanos
                         - client.arrivalNanos()), status, errorType, attempts,
-                model == null ? null : model.cost(input, output),
+                model == null ? null : cacheHit ? Double.valueOf(0)
+                        : model.cost(input, output),
                 core.baselineCost(input, output)));
     }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import lodestar.api.chat.ChatRequest;
+import lodestar.api.cache.ResponseCache;
 import lodestar.api.event.RequestListener;
 import lodestar.api.health.Availability;
 import lodestar.api.provider.ModelInfo;
@@ -57,6 +58,7 @@ public final class RouterCore {
     private final List<VirtualModel> virtualModels = new CopyOnWriteArrayList<>();
     private final List<RequestListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Availability> verdicts = new CopyOnWriteArrayList<>();
+    private final List<ResponseCache> caches = new CopyOnWriteArrayList<>();
     private final AtomicReference<Settings> settings = new AtomicReference<>();
     private final Clock clock;
     final ScheduledExecutorService scheduler;
@@ -132,6 +134,24 @@ public final class RouterCore {
 
     void removeListener(final RequestListener listener) {
         listeners.remove(listener);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addCache(final ResponseCache cache) {
+        caches.add(cache);
+    }
+
+    void removeCache(final ResponseCache cache) {
+        caches.remove(cache);
+    }
+
+    /**
+     * The response cache, when one is installed.
+     *
+     * @return the cache, or empty
+     */
+    Optional<ResponseCache> cache() {
+        return caches.isEmpty() ? Optional.empty() : Optional.of(caches.get(0));
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
