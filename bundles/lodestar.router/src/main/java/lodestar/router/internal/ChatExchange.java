@@ -59,6 +59,7 @@ final class ChatExchange implements AsyncListener {
     private String lastModel;
     private Usage usage;
     private long streamedChars;
+    private final java.util.List<String> escalations = new java.util.ArrayList<>();
     private boolean cacheHit;
 
     ChatExchange(final RouterCore core, final ClientRequest client, final ChatRequest request,
@@ -97,6 +98,40 @@ final class ChatExchange implements AsyncListener {
         }
         next();
     }
+
+    /**
+     * Why a complete answer is too poor to keep when another candidate could do better: no
+     * text and no tool call, or a short refusal.
+     *
+     * @param answer the answer
+     * @return the reason, or {@code null} when the answer is fine
+     */
+    static String poorAnswer(final ChatResponse answer) {
+        if (answer.choices().isEmpty() || answer.choices().get(0).message() == null) {
+            return "(no answer)";
+        }
+        final ChatResponse.Choice choice = answer.choices().get(0);
+        final boolean tools = choice.message().toolCalls() != null
+                && !choice.message().toolCalls().isEmpty();
+        final String text = choice.message().text() == null ? ""
+                : choice.message().text().trim();
+        if (text.isEmpty() && !tools) {
+            return "(empty answer)";
+        }
+        if ("content_filter".equals(choice.finishReason())) {
+            return "(filtered)";
+        }
+        if (!tools && text.length() < 400 && REFUSAL.matcher(text).find()) {
+            return "(refused)";
+        }
+        return null;
+    }
+
+    private static final java.util.regex.Pattern REFUSAL = java.util.regex.Pattern.compile(
+            "^(I'?m sorry|Sorry|I apologi[sz]e)?[,.]?\\s*(but )?(I|As an AI)[^.]{0,40}"
+                    + "\\b(can(no|')t|cannot|am unable to|won'?t be able to|am not able to)"
+                    + "\\b[^.]{0,30}\\b(help|assist|comply|provide|do that)",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
 
     /** Only complete, deterministic answers are cached: not streamed, temperature 0 or a seed. */
     private boolean cacheable() {
@@ -164,6 +199,8 @@ final class ChatExchange implements AsyncListener {
     /** Receives one provider call's outcome. */
     private final class Relay implements ChatListener {
         private final ModelInfo model;
+        /** Set when this call's answer was set aside for the next candidate. */
+        private boolean dropped;
 
         Relay(final ModelInfo model) {
             this.model = model;
@@ -201,7 +238,17 @@ final class ChatExchange implements AsyncListener {
         @Override
         public void onResponse(final ChatResponse answer) {
             synchronized (ChatExchange.this) {
-                if (finished) {
+                if (finished || dropped) {
+                    return;
+                }
+                final String poor = core.settings().escalatePoorAnswers()
+                        && candidate + 1 < plan.candidates().size() ? poorAnswer(answer) : null;
+                if (poor != null) {
+                    dropped = true;
+                    escalations.add(model.qualifiedName() + " " + poor);
+                    candidate++;
+                    attempt = 0;
+                    core.schedule(ChatExchange.this::next, Duration.ZERO);
                     return;
                 }
                 usage = answer.usage();
@@ -228,7 +275,7 @@ final class ChatExchange implements AsyncListener {
         @Override
         public void onComplete(final Usage finalUsage) {
             synchronized (ChatExchange.this) {
-                if (finished) {
+                if (finished || dropped) {
                     return;
                 }
                 core.breaker(model.providerId()).success();
@@ -253,7 +300,7 @@ final class ChatExchange implements AsyncListener {
         @Override
         public void onError(final ProviderFailure failure) {
             synchronized (ChatExchange.this) {
-                if (finished) {
+                if (finished || dropped) {
                     return;
                 }
                 handleFailure(model, failure);
@@ -341,7 +388,9 @@ final class ChatExchange implements AsyncListener {
             response.setHeader("x-lodestar-model", model.qualifiedName());
         }
         response.setHeader("x-lodestar-route", plan.strategy() + "; " + plan.explanation()
-                + (attempts > 1 ? "; attempts=" + attempts : ""));
+                + (attempts > 1 ? "; attempts=" + attempts : "")
+                + (escalations.isEmpty() ? "" : "; escalated: "
+                        + String.join(", ", escalations)));
         final long overhead = (dispatchNanos == 0 ? System.nanoTime() : dispatchNanos)
                 - client.arrivalNanos();
         response.setHeader("x-lodestar-overhead-ms", Responses.millis(overhead));

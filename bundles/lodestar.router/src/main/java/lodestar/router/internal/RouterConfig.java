@@ -44,4 +44,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "Premium model whose price the savings are measured "
             + "against, as a concrete model id (e.g. gpt-4o); empty = none")
     String baselineModel() default "";
+
+    /** @return whether a poor complete answer (empty, refused) escalates to the next candidate */
+    @AttributeDefinition(description = "Try the next candidate when a non-streamed answer is "
+            + "empty or a refusal and more candidates remain")
+    boolean escalatePoorAnswers() default true;
 }

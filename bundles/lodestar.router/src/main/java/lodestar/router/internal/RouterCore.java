@@ -374,7 +374,7 @@ public final class RouterCore {
      */
     record Settings(int maxBodyBytes, int maxAttempts, Duration backoffBase, Duration backoffMax,
             int cooldownAfter, Duration cooldown, Map<String, String> proxyKeys,
-            RateLimiter limiter, String baselineModel) {
+            RateLimiter limiter, String baselineModel, boolean escalatePoorAnswers) {
 
         static Settings from(final RouterConfig config) {
             return new Settings(Math.max(1024, config.maxBodyBytes()),
@@ -386,7 +386,8 @@ public final class RouterCore {
                     parseKeys(config._proxyKeys()),
                     new RateLimiter(config.rateLimitPerMinute(), config.rateLimitBurst(),
                             System::nanoTime),
-                    config.baselineModel() == null ? "" : config.baselineModel().trim());
+                    config.baselineModel() == null ? "" : config.baselineModel().trim(),
+                    config.escalatePoorAnswers());
         }
 
         static Map<String, String> parseKeys(final String raw) {

@@ -250,7 +250,7 @@ class RouterLogicTest {
     void backoffIsJitteredExponentialAndHonoursRetryAfter() {
         final RouterCore.Settings settings = new RouterCore.Settings(1024, 3,
                 Duration.ofMillis(100), Duration.ofSeconds(2), 3, Duration.ofSeconds(30),
-                Map.of(), new RateLimiter(0, 1, System::nanoTime), "");
+                Map.of(), new RateLimiter(0, 1, System::nanoTime), "", true);
         final ProviderFailure plain = ProviderFailure.of(FailureKind.SERVER_ERROR, 500, "x");
 
         assertThat(ChatExchange.backoff(settings, plain, 0).toMillis()).isBetween(50L, 100L);
@@ -267,5 +267,33 @@ class RouterLogicTest {
         assertThat(RouterCore.Settings.parseKeys("")).isEmpty();
         assertThat(RouterCore.Settings.parseKeys(null)).isEmpty();
         assertThat(RouterCore.Settings.parseKeys("${env:LODESTAR_TEST_UNSET_VARIABLE}")).isEmpty();
+    }
+
+    @Test
+    void poorAnswersAreRecognised() throws Exception {
+        final com.fasterxml.jackson.databind.ObjectMapper json =
+                new com.fasterxml.jackson.databind.ObjectMapper();
+        final java.util.function.Function<String, lodestar.api.chat.ChatResponse> answer =
+                text -> {
+                    try {
+                        return json.readValue("{\"id\":\"x\",\"object\":\"chat.completion\","
+                                + "\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
+                                + "\"message\":{\"role\":\"assistant\",\"content\":" + text
+                                + "},\"finish_reason\":\"stop\"}]}",
+                                lodestar.api.chat.ChatResponse.class);
+                    } catch (final java.io.IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+        assertThat(ChatExchange.poorAnswer(answer.apply("\"\""))).isEqualTo("(empty answer)");
+        assertThat(ChatExchange.poorAnswer(answer.apply("null"))).isEqualTo("(empty answer)");
+        assertThat(ChatExchange.poorAnswer(answer.apply(
+                "\"I'm sorry, but I can't help with that.\""))).isEqualTo("(refused)");
+        assertThat(ChatExchange.poorAnswer(answer.apply(
+                "\"I cannot assist with this request.\""))).isEqualTo("(refused)");
+        assertThat(ChatExchange.poorAnswer(answer.apply(
+                "\"Sure, here is the refactored loop.\""))).isNull();
+        assertThat(ChatExchange.poorAnswer(answer.apply(
+                "\"I can't see why this fails, but the loop bound is off by one.\""))).isNull();
     }
 }

@@ -745,4 +745,27 @@ class RouterIT {
         assertThat(JSON.readTree(stateful.body()).path("error").path("param").asText())
                 .isEqualTo("previous_response_id");
     }
+
+    @Test
+    void anEmptyOrRefusedCheapAnswerEscalatesToTheNextCandidate() throws Exception {
+        fake.reply("");
+        final HttpResponse<String> empty = post("/v1/chat/completions", chat("chain", false,
+                ""));
+        assertThat(empty.statusCode()).isEqualTo(200);
+        assertThat(empty.headers().firstValue("x-lodestar-model")).contains("p2/fake-small");
+        assertThat(empty.headers().firstValue("x-lodestar-route").orElseThrow())
+                .contains("escalated: p1/fake-small (empty answer)");
+
+        fake.reply("I'm sorry, but I can't help with that.");
+        final HttpResponse<String> refused = post("/v1/chat/completions", chat("chain", false,
+                ""));
+        assertThat(refused.headers().firstValue("x-lodestar-model")).contains("p2/fake-small");
+
+        // the last candidate's answer is kept, whatever it is
+        other.reply("");
+        final HttpResponse<String> last = post("/v1/chat/completions", chat("chain", false,
+                ""));
+        assertThat(last.statusCode()).isEqualTo(200);
+        assertThat(last.headers().firstValue("x-lodestar-model")).contains("p2/fake-small");
+    }
 }
