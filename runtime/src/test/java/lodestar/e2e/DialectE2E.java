@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every dialect through the assembled runtime: an Anthropic-dialect streaming client routed to
- * an OpenAI-dialect provider and an OpenAI-dialect client routed to an Anthropic provider, with
+ * an OpenAI-dialect and to a Gemini provider, an OpenAI-dialect client routed to an Anthropic
+ * provider, with
  * text and streamed tool calls intact and usage recorded; Anthropic to Anthropic passed through
  * untranslated; a deterministic request answered from the response cache.
  */
@@ -56,6 +57,7 @@ class DialectE2E {
     void clientsAreServedInTheirDialectWhateverTheProviderSpeaks() throws Exception {
         try (FakeUpstream openai = FakeUpstream.start();
                 FakeUpstream anthropic = FakeUpstream.start();
+                FakeUpstream gemini = FakeUpstream.start();
                 LodestarProcess lodestar = new LodestarProcess()) {
             try (Stream<Path> shipped = Files.list(lodestar.config)) {
                 for (final Path file : shipped.toList()) {
@@ -72,10 +74,15 @@ class DialectE2E {
                     + anthropic.baseUrl() + "\n.apiKey=sk-ant-e2e\nmodels=claude-fake\n"
                     + "model.claude-fake=context=200000,tools=true,vision=true,input=3,"
                     + "output=15\n");
+            lodestar.writeConfig("lodestar.provider.gemini-e2e.cfg", "id=gem\nbaseUrl="
+                    + gemini.baseUrl() + "/v1beta\n.apiKey=gm-e2e\nmodels=gemini-fake\n"
+                    + "model.gemini-fake=context=1000000,tools=true,input=0.3,output=2.5\n");
             lodestar.start();
-            LodestarProcess.waitFor(() -> lodestar.get("/v1/models").body()
-                    .contains("claude-fake") && lodestar.get("/v1/models").body()
-                    .contains("fake-large"), Duration.ofSeconds(20), "both providers");
+            LodestarProcess.waitFor(() -> {
+                final String models = lodestar.get("/v1/models").body();
+                return models.contains("claude-fake") && models.contains("fake-large")
+                        && models.contains("gemini-fake");
+            }, Duration.ofSeconds(20), "the three providers");
 
             // Anthropic client -> OpenAI provider, streamed, with a tool call
             final HttpResponse<String> claude = post(lodestar, "/v1/messages",
@@ -104,6 +111,19 @@ class DialectE2E {
                     .path("tools").get(0).path("input_schema").path("type").asText())
                     .isEqualTo("object");
 
+            // Anthropic client -> Gemini provider, streamed, with a tool call
+            final HttpResponse<String> toGemini = post(lodestar, "/v1/messages",
+                    "{'model':'gemini-fake','max_tokens':300,'stream':true,"
+                            + "'tools':[{'name':'read_file','input_schema':{'type':'object'}}],"
+                            + "'messages':[{'role':'user','content':'use the tool'}]}",
+                    "x-api-key", "k", "anthropic-version", "2023-06-01");
+            assertThat(toGemini.statusCode()).as(toGemini.body()).isEqualTo(200);
+            assertThat(LodestarProcess.JSON.readTree(joined(toGemini.body(),
+                    "input_json_delta", "delta.partial_json")).path("line").asInt())
+                    .isEqualTo(42);
+            assertThat(gemini.requests().get(gemini.requests().size() - 1).path())
+                    .endsWith(":streamGenerateContent");
+
             // Anthropic client -> Anthropic provider: passed through untranslated
             final HttpResponse<String> direct = post(lodestar, "/v1/messages",
                     "{'model':'claude-fake','max_tokens':100,'stream':true,'system':'plain',"
@@ -126,7 +146,9 @@ class DialectE2E {
             assertThat(metrics).containsPattern("lodestar_tokens_total\\{provider=\"oa\","
                     + "model=\"fake-large\",direction=\"output\"} [1-9]")
                     .containsPattern("lodestar_tokens_total\\{provider=\"anth\","
-                            + "model=\"claude-fake\",direction=\"output\"} [1-9]");
+                            + "model=\"claude-fake\",direction=\"output\"} [1-9]")
+                    .containsPattern("lodestar_tokens_total\\{provider=\"gem\","
+                            + "model=\"gemini-fake\",direction=\"output\"} [1-9]");
 
             // a deterministic request is answered from the cache the second time
             final String deterministic = "{'model':'fake-large','temperature':0,"
