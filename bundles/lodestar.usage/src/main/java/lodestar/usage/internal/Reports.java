@@ -127,8 +127,23 @@ final class Reports {
      * @throws SQLException on a database error
      */
     List<Group> usage(final long fromMs, final long toMs, final GroupBy by) throws SQLException {
+        return usage(fromMs, toMs, by, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Requests grouped, at most {@code limit} groups (sessions: the most recent).
+     *
+     * @param fromMs start (inclusive)
+     * @param toMs end (exclusive)
+     * @param by the grouping
+     * @param limit most groups returned
+     * @return the groups: by cost then requests, days in order, sessions most recent first
+     * @throws SQLException on a database error
+     */
+    List<Group> usage(final long fromMs, final long toMs, final GroupBy by, final int limit)
+            throws SQLException {
         if (by == GroupBy.SESSION) {
-            return sessions(fromMs, toMs, Integer.MAX_VALUE).stream()
+            return sessions(fromMs, toMs, limit).stream()
                     .map(s -> new Group(s.key(), s.aggregate())).toList();
         }
         final Map<String, Aggregate> groups = new LinkedHashMap<>();
@@ -153,7 +168,8 @@ final class Reports {
                     Measure.COST_USD)).thenComparingLong(g -> -g.aggregate().requests())
                     .thenComparing(Group::key));
         }
-        return result;
+        return result.size() > limit ? List.copyOf(result.subList(0, Math.max(0, limit)))
+                : result;
     }
 
     /**
@@ -170,7 +186,9 @@ final class Reports {
     }
 
     /**
-     * Sessions active in a range, most recently active first.
+     * Sessions active in a range, most recently active first. Days are read newest first and
+     * reading stops as soon as the {@code limit} most recent sessions are known in full, so a
+     * short list costs a day or two of rollups however long the range.
      *
      * @param fromMs start (inclusive)
      * @param toMs end (exclusive)
@@ -182,9 +200,11 @@ final class Reports {
             throws SQLException {
         final Map<List<Object>, Aggregate> groups = new HashMap<>();
         final Map<List<Object>, String> clients = new HashMap<>();
+        final List<LocalDate> days = partitions.overlapping(fromMs, toMs);
         try (Connection connection = dataSource.getConnection()) {
-            for (final LocalDate day : partitions.overlapping(fromMs, toMs)) {
-                final Partitions.Plan plan = Partitions.plan(day, fromMs, toMs).orElse(null);
+            for (int d = days.size() - 1; d >= 0; d--) {
+                final Partitions.Plan plan = Partitions.plan(days.get(d), fromMs, toMs)
+                        .orElse(null);
                 if (plan == null) {
                     continue;
                 }
@@ -196,16 +216,47 @@ final class Reports {
                                 clients.putIfAbsent(id, (String) key.get(2));
                             }
                         });
+                if (complete(groups, limit, Partitions.start(days.get(d).plusDays(1)))) {
+                    break;
+                }
             }
         }
-        return groups.entrySet().stream()
-                .sorted(Comparator.comparingLong((Map.Entry<List<Object>, Aggregate> e) ->
-                        -e.getValue().get(Measure.LAST_MS)))
-                .limit(Math.max(0, limit))
+        return mostRecent(groups, limit).stream()
                 .map(e -> new Session((String) e.getKey().get(0),
                         ((Number) e.getKey().get(1)).longValue(), clients.get(e.getKey()),
                         e.getValue()))
                 .toList();
+    }
+
+    private static List<Map.Entry<List<Object>, Aggregate>> mostRecent(
+            final Map<List<Object>, Aggregate> groups, final int limit) {
+        return groups.entrySet().stream()
+                .sorted(Comparator.comparingLong((Map.Entry<List<Object>, Aggregate> e) ->
+                        -e.getValue().get(Measure.LAST_MS)))
+                .limit(Math.max(0, limit))
+                .toList();
+    }
+
+    /**
+     * Whether the {@code limit} most recent sessions seen are known in full once every day from
+     * the one ending at {@code boundary} on has been read: each started at or after the
+     * boundary (a request lasts less than a day, so none of their rows is in an older day)
+     * and was last active after it (a session not seen yet has every request in an older day,
+     * so it ended before the boundary).
+     */
+    private static boolean complete(final Map<List<Object>, Aggregate> groups, final int limit,
+            final long boundary) {
+        if (groups.size() < limit) {
+            return false;
+        }
+        for (final Map.Entry<List<Object>, Aggregate> e : mostRecent(groups, limit)) {
+            if (((Number) e.getKey().get(1)).longValue() < boundary
+                    || e.getValue().get(Measure.FIRST_MS) < boundary
+                    || e.getValue().get(Measure.LAST_MS) < boundary) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Receives one group of one day. */

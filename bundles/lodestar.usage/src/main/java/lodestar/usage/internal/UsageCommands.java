@@ -50,13 +50,15 @@ public final class UsageCommands {
             @Descriptor("end (default now)")
             @Parameter(names = {"-u", "--until"}, absentValue = "") final String until,
             @Descriptor("grouping: " + GROUPS)
-            @Parameter(names = {"-b", "--by"}, absentValue = "model") final String by) {
+            @Parameter(names = {"-b", "--by"}, absentValue = "model") final String by,
+            @Descriptor("most groups shown (sessions: the most recent)")
+            @Parameter(names = {"-l", "--limit"}, absentValue = "50") final String limit) {
         try {
             final Params.Range range = Params.range(since, until, "7d", usage.now());
             final Reports.GroupBy groupBy = Params.groupBy("--by", by, Reports.GroupBy.MODEL,
                     Reports.GroupBy.values());
             final List<Reports.Group> groups = usage.reports().usage(range.fromMs(),
-                    range.toMs(), groupBy);
+                    range.toMs(), groupBy, Params.limit("--limit", limit, 50));
             final Aggregate total = usage.reports().total(range.fromMs(), range.toMs());
             final StringBuilder out = new StringBuilder();
             out.append("usage ").append(range.from()).append(" .. ").append(range.to())

@@ -40,7 +40,7 @@ public final class UsageServlet extends HttpServlet {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> RANGE = Set.of("since", "until");
     private static final Map<String, Set<String>> PARAMETERS = Map.of(
-            "", Set.of("since", "until", "groupBy"),
+            "", Set.of("since", "until", "groupBy", "limit"),
             "/sessions", Set.of("since", "until", "limit"),
             "/savings", Set.of("since", "until", "groupBy"),
             "/switches", Set.of("since", "until", "limit"),
@@ -149,8 +149,9 @@ public final class UsageServlet extends HttpServlet {
                 final Params.Range range = Params.range(since, until, "7d", now);
                 final Reports.GroupBy by = Params.groupBy("groupBy",
                         request.getParameter("groupBy"), Reports.GroupBy.MODEL, USAGE_GROUPS);
+                final int limit = Params.limit("limit", request.getParameter("limit"), 100);
                 send(response, 200, Json.usage(range, by, reports.usage(range.fromMs(),
-                        range.toMs(), by), reports.total(range.fromMs(), range.toMs())));
+                        range.toMs(), by, limit), reports.total(range.fromMs(), range.toMs())));
             }
         }
     }

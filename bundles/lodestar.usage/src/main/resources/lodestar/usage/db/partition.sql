@@ -33,9 +33,10 @@ CREATE TABLE IF NOT EXISTS usage_${day} (
     baseline_cost_usd DOUBLE PRECISION,
     switched_from VARCHAR(256)
 );
+-- Reports read whole hours from the rollups below (their primary keys index time, provider,
+-- model, strategy and session); request rows are read by time (the partial hours at the ends of
+-- a range, exports, session restore) and by session (ad-hoc look-ups of one session).
 CREATE INDEX IF NOT EXISTS usage_${day}_ts ON usage_${day} (ts_ms);
-CREATE INDEX IF NOT EXISTS usage_${day}_model ON usage_${day} (model);
-CREATE INDEX IF NOT EXISTS usage_${day}_provider ON usage_${day} (provider_id);
 CREATE INDEX IF NOT EXISTS usage_${day}_session ON usage_${day} (session_key, session_start_ms);
 
 -- Sums per hour, provider, model and strategy ('' = none), kept by the writer in the same

@@ -50,16 +50,19 @@ class UsageCommandsTest {
 
     @Test
     void usageShowsGroupsTotalsAndUnpricedModels() {
-        final String out = commands.usage("7d", "", "model");
+        final String out = commands.usage("7d", "", "model", "50");
         assertThat(out).contains("by model").contains("gpt-4o").contains("llama3.2:3b")
                 .contains("TOTAL").contains("1 request(s) with unknown cost")
                 .contains("gpt-6 (1)").contains("1 request(s) priced with the provider's own");
-        assertThat(commands.usage("7d", "", "provider")).contains("openai").contains("ollama");
-        assertThat(commands.usage("all", "", "day")).contains("2026-11-26");
-        assertThat(commands.usage("7d", "", "none")).contains("(none)");
-        assertThat(commands.usage("7d", "", "session")).contains("TOTAL");
-        assertThat(commands.usage("soon", "", "model")).startsWith("error: since:");
-        assertThat(commands.usage("7d", "", "colour")).startsWith("error: --by:");
+        assertThat(commands.usage("7d", "", "provider", "50")).contains("openai")
+                .contains("ollama");
+        assertThat(commands.usage("all", "", "day", "50")).contains("2026-11-26");
+        assertThat(commands.usage("7d", "", "none", "50")).contains("(none)");
+        assertThat(commands.usage("7d", "", "session", "50")).contains("TOTAL");
+        assertThat(commands.usage("soon", "", "model", "50")).startsWith("error: since:");
+        assertThat(commands.usage("7d", "", "colour", "50")).startsWith("error: --by:");
+        assertThat(commands.usage("7d", "", "model", "none")).startsWith("error: --limit");
+        assertThat(commands.usage("7d", "", "model", "1")).doesNotContain("llama3.2:3b");
     }
 
     @Test

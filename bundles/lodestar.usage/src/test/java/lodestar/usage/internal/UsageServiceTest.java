@@ -256,6 +256,39 @@ class UsageServiceTest {
     }
 
     @Test
+    void theMostRecentSessionsAreTheSameWhetherAllOrOnlySomeDaysAreRead() throws Exception {
+        final UsageService usage = start(Fixtures.samplePrices(), "sessionIdleMinutes", 30,
+                "batchSize", 200);
+        final Random random = new Random(11);
+        final long[] next = new long[12];
+        final List<RequestEvent> events = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            final int session = random.nextInt(next.length);
+            next[session] += random.nextInt(10) == 0 ? 2 * HOUR : random.nextInt(20) * MIN;
+            final long ts = T0 - 5 * 24 * HOUR + next[session] % (5 * 24 * HOUR);
+            events.add(event("e" + i, ts, "s" + session, "openai", "gpt-4o", 10, 10));
+        }
+        events.sort(java.util.Comparator.comparing(RequestEvent::timestamp));
+        publish(usage, events.toArray(RequestEvent[]::new));
+        final List<Reports.Session> all = usage.reports().sessions(0, Long.MAX_VALUE,
+                Integer.MAX_VALUE);
+        assertThat(all.size()).isGreaterThan(50);
+        for (final int limit : new int[] {1, 5, 20, 50}) {
+            final List<Reports.Session> some = usage.reports().sessions(0, Long.MAX_VALUE,
+                    limit);
+            assertThat(some).hasSize(limit);
+            for (int i = 0; i < limit; i++) {
+                assertThat(some.get(i).key()).isEqualTo(all.get(i).key());
+                assertThat(some.get(i).startMs()).isEqualTo(all.get(i).startMs());
+                assertThat(some.get(i).aggregate().requests())
+                        .isEqualTo(all.get(i).aggregate().requests());
+            }
+        }
+        assertThat(usage.reports().usage(0, Long.MAX_VALUE, Reports.GroupBy.MODEL, 0))
+                .isEmpty();
+    }
+
+    @Test
     void aRestartContinuesOpenSessions() throws Exception {
         final UsageService first = start(Fixtures.samplePrices());
         publish(first, event("1", T0, "s1", "openai", "gpt-4o", 10, 10));
