@@ -1,0 +1,2 @@
+/** The dashboard's asset servlet; private to the bundle. */
+package lodestar.dashboard.internal;

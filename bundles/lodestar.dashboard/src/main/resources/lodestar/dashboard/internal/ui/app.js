@@ -1,0 +1,759 @@
+// Lodestar dashboard: reads the public JSON APIs of this instance and renders them.
+//
+// Rules kept throughout:
+// - every value from the API is rendered as text (textContent, text nodes, setAttribute on a
+//   fixed list of harmless attributes); no API that parses HTML is ever called;
+// - the proxy key lives in sessionStorage and travels only in the Authorization header;
+// - nothing here changes state on the server (no POST, PUT, DELETE).
+
+import { barChart, gauge, shareChart } from './charts.js';
+
+const KEY_STORE = 'lodestar.dashboard.key';
+const PAGES = ['overview', 'routing', 'sessions', 'health', 'models'];
+const SEVERITIES = ['OK', 'INFO', 'WARNING', 'CRITICAL'];
+/** Where the learning registry will answer; absent today. */
+const REGISTRY = '/api/learning/models';
+
+// ---------------------------------------------------------------------------------------------
+// DOM helpers: text only
+
+const ATTRIBUTES = new Set(['title', 'scope', 'colspan', 'type', 'disabled', 'role', 'id',
+  'aria-label', 'datetime', 'hidden']);
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  if (props) {
+    for (const [name, value] of Object.entries(props)) {
+      if (value === undefined || value === null || value === false) {
+        continue;
+      }
+      if (name === 'class') {
+        node.className = value;
+      } else if (name === 'text') {
+        node.textContent = String(value);
+      } else if (name.startsWith('data-') || ATTRIBUTES.has(name)) {
+        node.setAttribute(name, value === true ? '' : String(value));
+      } else {
+        throw new Error(`attribute not allowed: ${name}`);
+      }
+    }
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, child) {
+  if (child === undefined || child === null || child === false) {
+    return;
+  }
+  if (Array.isArray(child)) {
+    child.forEach((c) => append(node, c));
+  } else if (child instanceof Node) {
+    node.appendChild(child);
+  } else {
+    node.appendChild(document.createTextNode(String(child)));
+  }
+}
+
+const $ = (selector) => document.querySelector(selector);
+
+function figure(name, text, sub, value) {
+  const main = document.querySelector(`[data-figure="${name}"]`);
+  if (main) {
+    main.textContent = text;
+    if (value !== undefined && value !== null) {
+      main.setAttribute('data-value', String(value));
+    }
+  }
+  const below = document.querySelector(`[data-figure="${name}-sub"]`);
+  if (below) {
+    below.textContent = sub || '';
+  }
+}
+
+/**
+ * A table.
+ *
+ * @param {{label: string, num?: boolean}[]} columns headers
+ * @param {Array<Array<string|Node>>} rows cells (strings become text)
+ * @param {string} empty what to say when there are no rows
+ * @param {string} name data-table name
+ */
+function table(columns, rows, empty, name) {
+  if (!rows.length) {
+    return el('p', { class: 'muted', 'data-table': name, text: empty });
+  }
+  return el('table', { 'data-table': name },
+      el('thead', null, el('tr', null, columns.map((c) => el('th', {
+        scope: 'col', class: c.num ? 'num' : null, text: c.label,
+      })))),
+      el('tbody', null, rows.map((cells) => el('tr', null, cells.map((cell, i) => el('td', {
+        class: columns[i].num ? 'num' : null,
+      }, cell))))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+const INTEGER = new Intl.NumberFormat('en-US');
+const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
+function int(value) {
+  return value === null || value === undefined ? '–' : INTEGER.format(Number(value));
+}
+
+function compact(value) {
+  return value === null || value === undefined ? '–' : COMPACT.format(Number(value));
+}
+
+function usd(value) {
+  if (value === null || value === undefined || !Number.isFinite(Number(value))) {
+    return '–';
+  }
+  const n = Number(value);
+  const abs = Math.abs(n);
+  if (abs === 0) {
+    return '$0';
+  }
+  if (abs >= 1) {
+    return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  }
+  if (abs >= 0.01) {
+    return `$${n.toFixed(4)}`;
+  }
+  if (abs >= 0.000001) {
+    return `$${n.toFixed(6)}`;
+  }
+  return `$${n.toExponential(2)}`;
+}
+
+function percent(ratio, digits = 1) {
+  return ratio === null || ratio === undefined || !Number.isFinite(ratio) ? '–'
+    : `${(ratio * 100).toFixed(digits)} %`;
+}
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) {
+    return '–';
+  }
+  if (seconds < 60) {
+    return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return `${minutes} min ${String(Math.round(seconds % 60)).padStart(2, '0')} s`;
+  }
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+function time(iso) {
+  if (!iso) {
+    return '–';
+  }
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return String(iso);
+  }
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} `
+    + `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+function keyName(key) {
+  return key === '' || key === null || key === undefined ? '(none)' : String(key);
+}
+
+function shortHash(key) {
+  const text = keyName(key);
+  return text.length > 12 ? `${text.slice(0, 12)}…` : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API access
+
+class AuthError extends Error {
+  constructor(path) {
+    super(`${path} needs a valid proxy key`);
+    this.name = 'AuthError';
+  }
+}
+
+class HttpError extends Error {
+  constructor(path, status, detail) {
+    super(status === 404 ? `${path} answered 404: not installed here?`
+      : `${path} answered ${status}${detail ? `: ${detail}` : ''}`);
+    this.name = 'HttpError';
+    this.status = status;
+  }
+}
+
+function storedKey() {
+  try {
+    return sessionStorage.getItem(KEY_STORE) || '';
+  } catch (e) {
+    return '';
+  }
+}
+
+function storeKey(key) {
+  try {
+    if (key) {
+      sessionStorage.setItem(KEY_STORE, key);
+    } else {
+      sessionStorage.removeItem(KEY_STORE);
+    }
+  } catch (e) {
+    // storage disabled: the key is then asked for again on every load
+  }
+}
+
+async function call(path, accept) {
+  const headers = new Headers({ Accept: accept });
+  const key = storedKey();
+  if (key) {
+    headers.set('Authorization', `Bearer ${key}`);
+  }
+  return fetch(path, {
+    headers, method: 'GET', cache: 'no-store', credentials: 'same-origin', redirect: 'error',
+  });
+}
+
+async function detail(response) {
+  try {
+    const text = await response.text();
+    try {
+      const body = JSON.parse(text);
+      if (body && body.error && body.error.message) {
+        return String(body.error.message).slice(0, 300);
+      }
+    } catch (e) {
+      // not JSON
+    }
+    return text.slice(0, 300);
+  } catch (e) {
+    return '';
+  }
+}
+
+/**
+ * GET a JSON document.
+ *
+ * @param {string} path the path
+ * @param {number[]} accepted statuses besides 2xx whose body is still the document (503 of
+ *     /health when DOWN)
+ */
+async function json(path, accepted = []) {
+  const response = await call(path, 'application/json');
+  if (response.status === 401) {
+    throw new AuthError(path);
+  }
+  if (!response.ok && !accepted.includes(response.status)) {
+    throw new HttpError(path, response.status, await detail(response));
+  }
+  return { status: response.status, body: await response.json() };
+}
+
+async function text(path) {
+  const response = await call(path, 'text/plain');
+  if (response.status === 401) {
+    throw new AuthError(path);
+  }
+  if (!response.ok) {
+    throw new HttpError(path, response.status, await detail(response));
+  }
+  return response.text();
+}
+
+/** Runs one panel's loader; its failure is shown in the panel, a 401 goes up. */
+async function panel(container, work) {
+  try {
+    await work();
+  } catch (e) {
+    if (e instanceof AuthError) {
+      throw e;
+    }
+    if (container) {
+      container.replaceChildren(el('p', { class: 'error', text: e.message || String(e) }));
+    }
+    return e;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+const range = () => $('#range').value;
+let hourly = true;
+
+function fillDays(rows, since, until) {
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const start = new Date(since);
+  const end = new Date(until);
+  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())
+      || !rows.every((r) => /^\d{4}-\d{2}-\d{2}$/.test(r.key))) {
+    return rows;
+  }
+  const out = [];
+  const day = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate()));
+  while (day <= end && out.length < 400) {
+    const key = day.toISOString().slice(0, 10);
+    out.push(byKey.get(key) || { key, requests: 0, costUsd: 0, baselineCostUsd: 0 });
+    day.setUTCDate(day.getUTCDate() + 1);
+  }
+  return out;
+}
+
+async function overview() {
+  let usage;
+  let by = range() === '24h' && hourly ? 'hour' : 'day';
+  try {
+    usage = (await json(`/api/usage?groupBy=${by}&since=${encodeURIComponent(range())}`)).body;
+  } catch (e) {
+    if (by !== 'hour' || !(e instanceof HttpError) || e.status !== 400) {
+      throw e;
+    }
+    hourly = false;
+    by = 'day';
+    usage = (await json(`/api/usage?groupBy=day&since=${encodeURIComponent(range())}`)).body;
+  }
+  const total = usage.total || {};
+  const tokens = total.tokens || {};
+  const savings = total.savings || {};
+  figure('requests', int(total.requests), `${int(total.errors)} errors · ${int(total.cacheHits)}`
+      + ' cache hits', total.requests);
+  figure('tokens', compact((tokens.input || 0) + (tokens.output || 0)),
+      `${int(tokens.input)} in · ${int(tokens.output)} out`, (tokens.input || 0)
+      + (tokens.output || 0));
+  figure('cost', usd(total.costUsd), `baseline ${usd(total.baselineCostUsd)}`
+      + (total.pricing && total.pricing.unpriced ? ` · ${int(total.pricing.unpriced)} unpriced`
+        : ''), total.costUsd);
+  figure('saved', usd(savings.savedUsd), savings.savedPercent === null
+      || savings.savedPercent === undefined ? 'no request with a known baseline yet'
+    : `${savings.savedPercent} % less than the baseline model, over `
+      + `${int(savings.comparableRequests)} comparable requests`, savings.savedUsd);
+  const rows = by === 'day' ? fillDays(usage.rows || [], usage.since, usage.until)
+    : usage.rows || [];
+  const labels = rows.map((r) => (by === 'day' ? String(r.key).slice(5) : String(r.key)));
+  barChart($('#chart-requests'), {
+    name: 'requests', title: 'Requests over time', labels, format: (v) => compact(v),
+    series: [{ name: 'requests', cls: 's0', values: rows.map((r) => Number(r.requests) || 0) }],
+  });
+  barChart($('#chart-cost'), {
+    name: 'cost', title: 'Spend vs baseline over time', labels, format: usd,
+    series: [
+      { name: 'spend', cls: 's1', values: rows.map((r) => Number(r.costUsd) || 0) },
+      { name: 'baseline', cls: 's2', values: rows.map((r) => Number(r.baselineCostUsd) || 0) },
+    ],
+  });
+  $('#overview-note').textContent = `${time(usage.since)} – ${time(usage.until)}, per ${by}`
+    + (by === 'day' ? ' (UTC days)' : '');
+}
+
+async function routing() {
+  const since = encodeURIComponent(range());
+  const [models, providers, strategies] = await Promise.all([
+    json(`/api/usage?groupBy=model&since=${since}`),
+    json(`/api/usage?groupBy=provider&since=${since}`),
+    json(`/api/usage?groupBy=strategy&since=${since}`),
+  ]);
+  const total = models.body.total || {};
+  const rows = models.body.rows || [];
+  const requests = Number(total.requests) || 0;
+  const share = (n) => (requests > 0 ? (Number(n) || 0) / requests : null);
+  figure('models', int(rows.length), rows.length ? `most used: ${keyName(
+      [...rows].sort((a, b) => b.requests - a.requests)[0].key)}` : 'no requests yet',
+  rows.length);
+  figure('cache', percent(share(total.cacheHits)), `${int(total.cacheHits)} of ${int(requests)}`
+      + ' answered from the cache', total.cacheHits);
+  const extra = Math.max(0, (Number(total.attempts) || 0) - requests);
+  figure('extra', int(extra), `attempts beyond the first (retries, fail-over, escalation) · `
+      + `${int(total.modelSwitches)} model switches`, extra);
+  figure('errors', percent(share(total.errors)), `${int(total.errors)} failed requests`,
+      total.errors);
+  shareChart($('#chart-models'), {
+    name: 'models', title: 'Share of requests per model',
+    rows: rows.map((r) => ({ label: keyName(r.key), value: Number(r.requests) || 0 }))
+        .sort((a, b) => b.value - a.value),
+    format: (v, s) => `${int(v)} (${percent(s)})`,
+  });
+  $('#table-models').replaceChildren(table([
+    { label: 'Model' }, { label: 'Requests', num: true }, { label: 'Share', num: true },
+    { label: 'Cache hits', num: true }, { label: 'Errors', num: true },
+    { label: 'Avg latency', num: true }, { label: 'Cost', num: true },
+    { label: 'Baseline', num: true },
+  ], rows.map((r) => [keyName(r.key), int(r.requests), percent(share(r.requests)),
+    int(r.cacheHits), int(r.errors), r.avgLatencyMs === null ? '–' : `${int(r.avgLatencyMs)} ms`,
+    usd(r.costUsd), usd(r.baselineCostUsd)]), 'No requests in this range.', 'models'));
+  const small = (body, name, label) => table([
+    { label }, { label: 'Requests', num: true }, { label: 'Share', num: true },
+    { label: 'Cost', num: true },
+  ], (body.rows || []).map((r) => [keyName(r.key), int(r.requests), percent(share(r.requests)),
+    usd(r.costUsd)]), 'No requests in this range.', name);
+  $('#table-providers').replaceChildren(small(providers.body, 'providers', 'Provider'));
+  $('#table-strategies').replaceChildren(small(strategies.body, 'strategies', 'Strategy'));
+}
+
+async function sessions() {
+  const since = encodeURIComponent(range());
+  const container = $('#table-sessions');
+  await Promise.all([
+    panel(container, async () => {
+      const body = (await json(`/api/usage/sessions?since=${since}&limit=100`)).body;
+      const list = body.sessions || [];
+      const durations = list.map((s) => Number(s.durationSeconds) || 0).sort((a, b) => a - b);
+      const median = durations.length ? durations[Math.floor(durations.length / 2)] : null;
+      const switches = list.reduce((sum, s) => sum + (Number(s.modelSwitches) || 0), 0);
+      const cost = list.reduce((sum, s) => sum + (Number(s.costUsd) || 0), 0);
+      figure('sessions', int(list.length), list.length >= body.limit
+        ? `the ${int(body.limit)} most recent` : 'with a session id', list.length);
+      figure('duration', duration(median), durations.length
+        ? `longest ${duration(durations[durations.length - 1])}` : '', median);
+      figure('switches', int(switches), `in ${int(list.filter((s) => s.modelSwitches > 0).length)}`
+          + ' sessions', switches);
+      figure('session-cost', usd(list.length ? cost / list.length : null),
+          `${usd(cost)} in total`, list.length ? cost / list.length : null);
+      container.replaceChildren(table([
+        { label: 'Session' }, { label: 'Client' }, { label: 'Started' },
+        { label: 'Duration', num: true }, { label: 'Requests', num: true },
+        { label: 'Switches', num: true }, { label: 'Cost', num: true },
+        { label: 'Saved', num: true },
+      ], list.map((s) => [
+        el('span', { title: keyName(s.session), class: 'mono', text: shortHash(s.session) }),
+        keyName(s.client), time(s.start), duration(s.durationSeconds), int(s.requests),
+        int(s.modelSwitches), usd(s.costUsd),
+        s.savings && s.savings.savedPercent !== null ? `${s.savings.savedPercent} %` : '–',
+      ]), 'No session in this range (clients send x-lodestar-session or '
+        + 'x-claude-code-session-id).', 'sessions'));
+    }),
+    panel($('#table-switches'), async () => {
+      const body = (await json(`/api/usage/switches?since=${since}&limit=25`)).body;
+      $('#table-switches').replaceChildren(table([
+        { label: 'When' }, { label: 'Session' }, { label: 'Provider' }, { label: 'From' },
+        { label: 'To' },
+      ], (body.switches || []).map((s) => [time(s.timestamp),
+        el('span', { title: keyName(s.session), class: 'mono', text: shortHash(s.session) }),
+        keyName(s.provider), keyName(s.from), keyName(s.to)]),
+      'No model switch in this range.', 'switches'));
+    }),
+  ]);
+}
+
+/**
+ * Parses the Prometheus text format.
+ *
+ * @param {string} body the exposition
+ * @returns {{name: string, labels: Map<string, string>, value: number}[]} samples
+ */
+function parseMetrics(body) {
+  const samples = [];
+  for (const line of body.split('\n')) {
+    if (!line || line.startsWith('#')) {
+      continue;
+    }
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m) {
+      continue;
+    }
+    const labels = new Map();
+    for (const l of (m[2] || '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels.set(l[1], l[2].replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c)));
+    }
+    samples.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+function gpus(samples) {
+  const byGpu = new Map();
+  for (const s of samples) {
+    if (!s.name.startsWith('lodestar_gpu_') || !s.labels.has('gpu')) {
+      continue;
+    }
+    const id = `${s.labels.get('host') || ''}#${s.labels.get('gpu')}`;
+    if (!byGpu.has(id)) {
+      byGpu.set(id, { host: s.labels.get('host') || '', index: s.labels.get('gpu'),
+        name: s.labels.get('name') || '', values: new Map() });
+    }
+    byGpu.get(id).values.set(s.name.slice('lodestar_gpu_'.length), s.value);
+  }
+  return [...byGpu.values()];
+}
+
+function renderGpus(container, samples) {
+  const list = gpus(samples);
+  if (!list.length) {
+    const up = samples.find((s) => s.name === 'lodestar_gpu_up');
+    container.replaceChildren(el('p', { class: 'muted', 'data-gpu': 'none', text: up
+      ? `No GPU reported (probe state: ${up.labels.get('state') || 'unknown'}).`
+      : 'No GPU metrics: the gpu-probe is not installed, or /metrics has no lodestar_gpu_* '
+        + 'gauges.' }));
+    return;
+  }
+  const level = (r, warn, bad) => (r >= bad ? 'bad' : r >= warn ? 'warn' : 'ok');
+  container.replaceChildren(...list.map((g) => {
+    const v = g.values;
+    const temp = v.get('temperature_celsius');
+    const util = v.get('utilization_ratio');
+    const used = v.get('memory_used_bytes');
+    const memTotal = v.get('memory_total_bytes');
+    const draw = v.get('power_draw_watts');
+    const limit = v.get('power_limit_watts');
+    const mem = used !== undefined && memTotal ? used / memTotal : null;
+    const power = draw !== undefined && limit ? draw / limit : null;
+    const gib = (b) => (b === undefined ? '–' : `${(b / 1073741824).toFixed(1)} GiB`);
+    return el('div', { class: 'gpu', 'data-gpu': g.index },
+        el('h3', { text: `GPU ${g.index} · ${g.name}${g.host ? ` · ${g.host}` : ''}` }),
+        el('div', { class: 'gauges' },
+            gauge('temperature', temp === undefined ? null : temp / 100,
+                temp === undefined ? '–' : `${Math.round(temp)} °C`, level(temp / 100, 0.8, 0.9)),
+            gauge('utilisation', util === undefined ? null : util, percent(util, 0),
+                level(util, 2, 2)),
+            gauge('memory', mem, mem === null ? '–' : percent(mem, 0), level(mem, 0.9, 0.97)),
+            gauge('power', power, draw === undefined ? '–' : `${Math.round(draw)} W`,
+                level(power, 0.9, 1))),
+        el('p', { class: 'muted', text: `memory ${gib(used)} of ${gib(memTotal)}`
+          + (limit ? ` · power limit ${Math.round(limit)} W` : '') }));
+  }));
+}
+
+function severityBadge(severity) {
+  const known = SEVERITIES.includes(severity) ? severity : 'UNKNOWN';
+  return el('span', { class: `badge sev-${known.toLowerCase()}`, text: known });
+}
+
+async function health() {
+  const results = await Promise.all([
+    panel($('#table-checks'), async () => {
+      const response = await json('/health', [503]);
+      const report = response.body;
+      const status = String(report.status || 'UNKNOWN');
+      figure('status', status, `${report.instanceName ? `${report.instanceName} · ` : ''}up `
+          + `${duration(Number(report.uptimeSeconds))}`, status);
+      const statusNode = document.querySelector('[data-figure="status"]');
+      statusNode.className = `figure status-${['UP', 'DEGRADED', 'DOWN'].includes(status)
+        ? status.toLowerCase() : 'unknown'}`;
+      const checks = [...(report.checks || [])].sort((a, b) =>
+        SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity)
+          || String(a.name).localeCompare(String(b.name)));
+      const bad = checks.filter((c) => c.severity === 'WARNING' || c.severity === 'CRITICAL');
+      figure('checks', int(checks.length), bad.length ? `${int(bad.length)} warning or critical`
+        : 'all OK or informational', checks.length);
+      $('#table-checks').replaceChildren(table([
+        { label: 'Level' }, { label: 'Check' }, { label: 'Message' }, { label: 'Checked' },
+      ], checks.map((c) => [severityBadge(c.severity), keyName(c.name), keyName(c.message),
+        time(c.checkedAt)]), 'No check reported.', 'checks'));
+      $('#table-modules').replaceChildren(table([
+        { label: 'Module' }, { label: 'Enabled' }, { label: 'Status' },
+      ], (report.modules || []).map((m) => [keyName(m.name), m.enabled ? 'yes' : 'no',
+        keyName(m.status)]), 'No module reported.', 'modules'));
+    }),
+    panel(null, async () => {
+      const ready = await json('/health/ready', [503]);
+      const reasons = ready.body.reasons || [];
+      figure('ready', ready.status === 200 ? 'ready' : 'not ready', reasons.length
+        ? reasons.join('; ') : `checked ${time(ready.body.checkedAt)}`, ready.body.status);
+    }),
+    panel($('#gpu'), async () => {
+      const samples = parseMetrics(await text('/metrics'));
+      renderGpus($('#gpu'), samples);
+      const alerts = samples.filter((s) => s.name === 'lodestar_alerts_total');
+      const count = (sev) => alerts.filter((s) => s.labels.get('severity') === sev)
+          .reduce((sum, s) => sum + s.value, 0);
+      figure('alerts', int(alerts.reduce((sum, s) => sum + s.value, 0)),
+          `${int(count('CRITICAL'))} critical · ${int(count('WARNING'))} warning · `
+          + `${int(count('INFO'))} info, since the health bundle started`);
+    }),
+  ]);
+  if (results[1]) {
+    figure('ready', 'unknown', results[1].message);
+  }
+  if (results[2]) {
+    figure('alerts', '–', results[2].message);
+  }
+}
+
+async function models() {
+  await Promise.all([
+    panel($('#table-v1models'), async () => {
+      const body = (await json('/v1/models')).body;
+      const list = [...(body.data || [])].sort((a, b) => String(a.id).localeCompare(String(b.id)));
+      $('#table-v1models').replaceChildren(table([
+        { label: 'Model' }, { label: 'Kind' }, { label: 'Owned by' },
+      ], list.map((m) => [el('span', { class: 'mono', text: keyName(m.id) }),
+        m.owned_by === 'lodestar' ? 'virtual (routed)' : 'provider model', keyName(m.owned_by)]),
+      'No model is served: no provider has a key, or none is reachable.', 'v1models'));
+    }),
+    registry(),
+  ]);
+}
+
+async function registry() {
+  const state = $('#registry-state');
+  let installed = false;
+  try {
+    const response = await call(REGISTRY, 'application/json');
+    installed = response.ok;
+  } catch (e) {
+    installed = false;
+  }
+  for (const button of document.querySelectorAll('#registry [data-action]')) {
+    // stays disabled until this dashboard learns the registry's API
+    button.disabled = true;
+  }
+  state.setAttribute('data-registry', installed ? 'present' : 'absent');
+  state.textContent = installed
+    ? `A registry answers at ${REGISTRY}, but this dashboard version cannot drive it yet.`
+    : 'Not installed: the learning registry (module "learning") is not present, so there is '
+      + 'nothing to approve, promote or roll back.';
+}
+
+/** Asks before a state-changing action (used once the registry exists). */
+function confirmAction(action, subject) {
+  const dialog = $('#confirm');
+  $('#confirm-text').textContent = `${action} ${subject}? This changes routing for every client.`;
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+    dialog.showModal();
+  });
+}
+
+const RENDERERS = { overview, routing, sessions, health, models };
+
+// ---------------------------------------------------------------------------------------------
+// Shell: tabs, polling, login
+
+let timer = 0;
+let generation = 0;
+
+function currentPage() {
+  const page = window.location.hash.replace(/^#/, '');
+  return PAGES.includes(page) ? page : 'overview';
+}
+
+function showPage(page) {
+  for (const section of document.querySelectorAll('.page')) {
+    section.hidden = section.getAttribute('data-page') !== page;
+  }
+  for (const tab of document.querySelectorAll('[data-tab]')) {
+    if (tab.getAttribute('data-tab') === page) {
+      tab.setAttribute('aria-current', 'page');
+    } else {
+      tab.removeAttribute('aria-current');
+    }
+  }
+  document.body.setAttribute('data-current', page);
+}
+
+function banner(message) {
+  const node = $('#banner');
+  node.textContent = message || '';
+  node.hidden = !message;
+}
+
+function schedule() {
+  window.clearTimeout(timer);
+  const seconds = Number($('#poll').value);
+  if (seconds > 0 && !document.hidden && !$('#app').hidden) {
+    timer = window.setTimeout(refresh, seconds * 1000);
+  }
+}
+
+async function refresh() {
+  window.clearTimeout(timer);
+  if ($('#app').hidden) {
+    return;
+  }
+  const mine = ++generation;
+  const page = currentPage();
+  showPage(page);
+  try {
+    await RENDERERS[page]();
+    if (mine === generation) {
+      banner('');
+      $('#updated').textContent = `updated ${time(new Date().toISOString()).slice(11)}`;
+      document.body.setAttribute('data-loaded', page);
+    }
+  } catch (e) {
+    if (e instanceof AuthError) {
+      showLogin(storedKey() ? 'The key was not accepted.' : '');
+      return;
+    }
+    if (mine === generation) {
+      banner(e.message || String(e));
+    }
+  } finally {
+    if (mine === generation) {
+      schedule();
+    }
+  }
+}
+
+function showLogin(message) {
+  window.clearTimeout(timer);
+  $('#app').hidden = true;
+  $('#login').hidden = false;
+  $('#signout').hidden = true;
+  const error = $('#login-error');
+  error.textContent = message || '';
+  error.hidden = !message;
+  document.body.setAttribute('data-state', 'login');
+  $('#login-key').focus();
+}
+
+function showApp() {
+  $('#login').hidden = true;
+  $('#app').hidden = false;
+  $('#signout').hidden = !storedKey();
+  document.body.setAttribute('data-state', 'app');
+  refresh();
+}
+
+/** Keys are needed when the router answers 401 without one (its .proxyKeys are set). */
+async function checkAccess() {
+  let status = 0;
+  try {
+    status = (await call('/v1/models', 'application/json')).status;
+  } catch (e) {
+    banner(`Lodestar does not answer: ${e.message || e}`);
+  }
+  if (status === 401) {
+    showLogin(storedKey() ? 'The key was not accepted.' : '');
+  } else {
+    showApp();
+  }
+}
+
+function boot() {
+  $('#login-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = $('#login-key');
+    const key = input.value.trim();
+    input.value = '';
+    if (!/^[\x21-\x7e]+$/.test(key)) {
+      showLogin('A key is printable ASCII without spaces.');
+      return;
+    }
+    storeKey(key);
+    checkAccess();
+  });
+  $('#signout').addEventListener('click', () => {
+    storeKey('');
+    checkAccess();
+  });
+  $('#range').addEventListener('change', refresh);
+  $('#poll').addEventListener('change', refresh);
+  window.addEventListener('hashchange', refresh);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) {
+      refresh();
+    }
+  });
+  for (const button of document.querySelectorAll('#registry [data-action]')) {
+    button.addEventListener('click', () => confirmAction(button.textContent.replace('…', ''),
+        'the selected model'));
+  }
+  checkAccess();
+}
+
+boot();

@@ -1,0 +1,93 @@
+package lodestar.dashboard.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Static checks of the UI sources: the rules the browser's CSP enforces at run time are checked
+ * here at build time too, plus the rule the CSP cannot enforce (no HTML built from data).
+ */
+class AssetsTest {
+
+    private static final Path UI = Paths.get("src/main/resources/lodestar/dashboard/internal/ui");
+
+    private static String read(final String name) throws IOException {
+        return Files.readString(UI.resolve(name));
+    }
+
+    @Test
+    void everyFileOfTheUiFolderIsListedAndEveryListedFileExists() throws IOException {
+        try (Stream<Path> files = Files.walk(UI)) {
+            assertThat(files.filter(Files::isRegularFile).map(p -> UI.relativize(p).toString())
+                    .sorted().toList()).as("add new files to Assets.NAMES")
+                    .containsExactlyInAnyOrderElementsOf(Assets.NAMES);
+        }
+        assertThat(Assets.load().find("app.js").body()).isEqualTo(Files.readAllBytes(
+                UI.resolve("app.js")));
+    }
+
+    @Test
+    void scriptsNeverBuildHtmlFromStringsNorEvaluateCode() throws IOException {
+        for (final String name : List.of("app.js", "charts.js")) {
+            final String js = read(name);
+            assertThat(js).as(name).doesNotContain("innerHTML", "outerHTML", "insertAdjacentHTML",
+                    "document.write", "eval(", "new Function", "DOMParser",
+                    "createContextualFragment", "srcdoc", "javascript:");
+            assertThat(js).as(name + ": setTimeout with a string").doesNotContainPattern(
+                    "setTimeout\\(\\s*['\"`]");
+            assertThat(js).as(name + ": style attributes are blocked by the CSP")
+                    .doesNotContain("setAttribute('style'", ".style.", "cssText");
+        }
+    }
+
+    @Test
+    void theKeyTravelsInTheAuthorizationHeaderOnly() throws IOException {
+        final String js = read("app.js");
+        assertThat(js).contains("sessionStorage").contains("'Authorization', `Bearer ${key}`")
+                .doesNotContain("localStorage").doesNotContain("document.cookie")
+                .doesNotContainPattern("[?&](key|token|api_key)=");
+        assertThat(js).as("read-only").doesNotContainPattern("method: '(POST|PUT|DELETE|PATCH)'");
+    }
+
+    @Test
+    void thePageHasNoInlineCodeNoInlineStyleAndNothingFromOtherHosts() throws IOException {
+        final String html = read("index.html");
+        final Matcher scripts = Pattern.compile("<script([^>]*)>(.*?)</script>", Pattern.DOTALL)
+                .matcher(html);
+        int count = 0;
+        while (scripts.find()) {
+            count++;
+            assertThat(scripts.group(1)).contains("src=\"app.js?v=@VERSION@\"");
+            assertThat(scripts.group(2)).as("inline script").isBlank();
+        }
+        assertThat(count).isEqualTo(1);
+        assertThat(html).doesNotContainPattern("\\sstyle=").doesNotContain("<style")
+                .doesNotContainPattern("\\son[a-z]+=").doesNotContain("javascript:");
+        final Pattern remote = Pattern.compile("(https?:)?//(?!www\\.w3\\.org/2000/svg)[a-z0-9.-]+"
+                + "\\.[a-z]{2,}");
+        for (final String name : Assets.NAMES) {
+            assertThat(read(name)).as(name + " loads nothing from another host (works offline)")
+                    .doesNotContainPattern(remote);
+        }
+    }
+
+    @Test
+    void everyPageHasATabAndARenderer() throws IOException {
+        final String html = read("index.html");
+        final String js = read("app.js");
+        for (final String page : List.of("overview", "routing", "sessions", "health", "models")) {
+            assertThat(html).contains("data-tab=\"" + page + "\"")
+                    .contains("data-page=\"" + page + "\"");
+            assertThat(js).contains("async function " + page + "()");
+        }
+    }
+}
