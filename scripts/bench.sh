@@ -4,6 +4,7 @@
 #
 #   scripts/bench.sh [DURATION_SECONDS]      (default 10)
 #   BENCH_JAVA_OPTS="-Xmx512m ..." scripts/bench.sh   (JVM options instead of the shipped ones)
+#   BENCH_OFF="usage health" scripts/bench.sh          (those modules switched off)
 #
 # Needs wrk (Debian: apt-get install wrk) and a built project (mvn -DskipTests package).
 # Prints: latency p50/p99 at 1 connection, requests/s at 32 connections, errors, streaming time
@@ -35,6 +36,10 @@ fake=$(head -1 "$work/fake.url")
 # Lodestar with one provider pointing at the fake
 mkdir -p "$work/config" "$work/deploy" "$work/data"
 cp "$root/config/lodestar.runtime.cfg" "$root/config/lodestar.modules.cfg" "$work/config/"
+# BENCH_OFF="usage health" switches modules off, to see what they cost
+for module in ${BENCH_OFF:-}; do
+  sed -i "s/^$module.enabled=true/$module.enabled=false/" "$work/config/lodestar.modules.cfg"
+done
 cat > "$work/config/lodestar.provider.openai-bench.cfg" <<CFG
 id=bench
 baseUrl=$fake/v1
