@@ -1,9 +1,10 @@
 /**
  * Request events: one per proxied request, published asynchronously to listeners (usage,
- * health, learning, cache).
+ * health, learning, cache); and, only for listeners that ask for it, the content of the
+ * exchange.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package lodestar.api.event;
 
 import org.osgi.annotation.bundle.Export;

@@ -61,6 +61,12 @@ final class ChatExchange implements AsyncListener {
     private long streamedChars;
     private final java.util.List<String> escalations = new java.util.ArrayList<>();
     private boolean cacheHit;
+    /** Kept only while a content listener exists: the answer, for the learning loop. */
+    private final boolean keepContent;
+    private final StringBuilder answerText = new StringBuilder();
+    private final java.util.Map<Integer, String[]> answerCalls = new java.util.TreeMap<>();
+    private String answerFinish;
+    private ChatResponse completeAnswer;
 
     ChatExchange(final RouterCore core, final ClientRequest client, final ChatRequest request,
             final RouterCore.Plan plan, final AsyncContext async) {
@@ -78,6 +84,7 @@ final class ChatExchange implements AsyncListener {
         this.response = (HttpServletResponse) async.getResponse();
         this.streaming = request.isStreaming();
         this.dialect = dialect;
+        this.keepContent = core.wantsContent();
         async.addListener(this);
     }
 
@@ -97,6 +104,57 @@ final class ChatExchange implements AsyncListener {
             }
         }
         next();
+    }
+
+    private void keep(final ChatChunk.ChunkChoice choice) {
+        answerText.append(choice.delta().text());
+        if (choice.delta().toolCalls() != null) {
+            for (final lodestar.api.chat.ToolCall call : choice.delta().toolCalls()) {
+                final String[] kept = answerCalls.computeIfAbsent(call.index() == null ? 0
+                        : call.index(), i -> new String[] {null, null, ""});
+                if (call.id() != null) {
+                    kept[0] = call.id();
+                }
+                if (call.function() != null && call.function().name() != null) {
+                    kept[1] = call.function().name();
+                }
+                if (call.function() != null && call.function().arguments() != null) {
+                    kept[2] += call.function().arguments();
+                }
+            }
+        }
+        if (choice.finishReason() != null) {
+            answerFinish = choice.finishReason();
+        }
+    }
+
+    /** The answer as a complete canonical {@code chat.completion}, for content listeners. */
+    private com.fasterxml.jackson.databind.JsonNode answerJson() {
+        if (completeAnswer != null) {
+            return core.mapper.valueToTree(completeAnswer);
+        }
+        final com.fasterxml.jackson.databind.node.ObjectNode root =
+                core.mapper.createObjectNode();
+        root.put("object", "chat.completion").put("model", servedBy.id());
+        final com.fasterxml.jackson.databind.node.ObjectNode choice =
+                root.putArray("choices").addObject().put("index", 0);
+        final com.fasterxml.jackson.databind.node.ObjectNode message =
+                choice.putObject("message").put("role", "assistant");
+        message.put("content", answerText.toString());
+        if (!answerCalls.isEmpty()) {
+            final com.fasterxml.jackson.databind.node.ArrayNode calls =
+                    message.putArray("tool_calls");
+            answerCalls.forEach((index, call) -> {
+                final com.fasterxml.jackson.databind.node.ObjectNode out = calls.addObject()
+                        .put("id", call[0]).put("type", "function");
+                out.putObject("function").put("name", call[1]).put("arguments", call[2]);
+            });
+        }
+        choice.put("finish_reason", answerFinish);
+        if (usage != null) {
+            root.set("usage", core.mapper.valueToTree(usage));
+        }
+        return root;
     }
 
     /**
@@ -218,6 +276,9 @@ final class ChatExchange implements AsyncListener {
                 for (final ChatChunk.ChunkChoice choice : chunk.choices()) {
                     if (choice.delta() != null) {
                         streamedChars += choice.delta().text().length();
+                        if (keepContent) {
+                            keep(choice);
+                        }
                     }
                 }
                 try {
@@ -252,6 +313,9 @@ final class ChatExchange implements AsyncListener {
                     return;
                 }
                 usage = answer.usage();
+                if (keepContent) {
+                    completeAnswer = answer;
+                }
                 if (cacheable()) {
                     core.cache().ifPresent(cache -> {
                         try {
@@ -465,6 +529,18 @@ final class ChatExchange implements AsyncListener {
     }
 
     private void publish(final int status, final String errorType) {
+        if (keepContent && status == 200 && errorType == null && servedBy != null
+                && !cacheHit) {
+            try {
+                final com.fasterxml.jackson.databind.JsonNode answer = answerJson();
+                core.publishContent(new lodestar.api.event.ExchangeContent(client.requestId(),
+                        arrivedAt, client.sessionId(), servedBy.providerId(), servedBy.id(),
+                        core.mapper.valueToTree(request), answer, answer.path("choices")
+                                .path(0).path("finish_reason").asText(null)));
+            } catch (final RuntimeException e) {
+                // content is best effort: it never fails or delays a request
+            }
+        }
         final long now = System.nanoTime();
         final boolean estimated = usage == null;
         final long input = estimated ? BuiltInStrategies.estimateTokens(request)

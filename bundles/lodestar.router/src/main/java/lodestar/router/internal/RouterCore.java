@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import lodestar.api.chat.ChatRequest;
 import lodestar.api.cache.ResponseCache;
+import lodestar.api.event.ContentListener;
+import lodestar.api.event.ExchangeContent;
 import lodestar.api.event.RequestListener;
 import lodestar.api.health.Availability;
 import lodestar.api.provider.ModelInfo;
@@ -59,6 +61,17 @@ public final class RouterCore {
     private final List<RequestListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Availability> verdicts = new CopyOnWriteArrayList<>();
     private final List<ResponseCache> caches = new CopyOnWriteArrayList<>();
+    private final List<ContentListener> contentListeners = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong contentDropped =
+            new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.ThreadPoolExecutor contentDelivery =
+            new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
+                    java.util.concurrent.TimeUnit.MILLISECONDS,
+                    new java.util.concurrent.ArrayBlockingQueue<>(1000), r -> {
+                        final Thread thread = new Thread(r, "lodestar-content");
+                        thread.setDaemon(true);
+                        return thread;
+                    }, (task, pool) -> contentDropped.incrementAndGet());
     private final AtomicReference<Settings> settings = new AtomicReference<>();
     private final Clock clock;
     final ScheduledExecutorService scheduler;
@@ -94,6 +107,7 @@ public final class RouterCore {
     @Deactivate
     void deactivate() {
         scheduler.shutdownNow();
+        contentDelivery.shutdown();
         events.close();
     }
 
@@ -134,6 +148,45 @@ public final class RouterCore {
 
     void removeListener(final RequestListener listener) {
         listeners.remove(listener);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addContentListener(final ContentListener listener) {
+        contentListeners.add(listener);
+    }
+
+    void removeContentListener(final ContentListener listener) {
+        contentListeners.remove(listener);
+    }
+
+    /** @return whether anyone asked for exchange content (otherwise none is kept) */
+    boolean wantsContent() {
+        return !contentListeners.isEmpty();
+    }
+
+    /**
+     * Hands an exchange's content to the content listeners, asynchronously and bounded; what
+     * does not fit is dropped and counted.
+     *
+     * @param content the content
+     */
+    void publishContent(final ExchangeContent content) {
+        if (contentListeners.isEmpty()) {
+            return;
+        }
+        contentDelivery.execute(() -> {
+            for (final ContentListener listener : contentListeners) {
+                try {
+                    listener.onContent(content);
+                } catch (final RuntimeException e) {
+                    LOG.debug("Content listener failed", e);
+                }
+            }
+        });
+    }
+
+    long contentDropped() {
+        return contentDropped.get();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

@@ -768,4 +768,47 @@ class RouterIT {
         assertThat(last.statusCode()).isEqualTo(200);
         assertThat(last.headers().firstValue("x-lodestar-model")).contains("p2/fake-small");
     }
+
+    @Test
+    void contentReachesContentListenersOnlyAndStreamsAreReassembled() throws Exception {
+        final List<lodestar.api.event.ExchangeContent> contents = new CopyOnWriteArrayList<>();
+        final ServiceRegistration<lodestar.api.event.ContentListener> registration =
+                context.registerService(lodestar.api.event.ContentListener.class,
+                        contents::add, null);
+        try {
+            final HttpResponse<String> streamed = post("/v1/chat/completions",
+                    chat("fake-large", true, ",\"tools\":[{\"type\":\"function\","
+                            + "\"function\":{\"name\":\"read_file\",\"parameters\":{}}}]")
+                            .replace("write a haiku", "use the tool"));
+            assertThat(streamed.statusCode()).isEqualTo(200);
+            final String id = streamed.headers().firstValue("x-lodestar-request-id")
+                    .orElseThrow();
+            waitFor(() -> contents.stream().anyMatch(c -> c.requestId().equals(id)),
+                    "the content of the streamed request");
+            final lodestar.api.event.ExchangeContent content = contents.stream()
+                    .filter(c -> c.requestId().equals(id)).findFirst().orElseThrow();
+            assertThat(content.request().path("messages").get(0).path("content").asText())
+                    .isEqualTo("use the tool");
+            assertThat(content.finishReason()).isEqualTo("tool_calls");
+            assertThat(JSON.readTree(content.answer().path("choices").get(0).path("message")
+                    .path("tool_calls").get(0).path("function").path("arguments").asText())
+                    .path("line").asInt()).isEqualTo(42);
+            assertThat(content.model()).isEqualTo("fake-large");
+
+            final HttpResponse<String> plain = post("/v1/chat/completions",
+                    chat("fake-large", false, ""));
+            final String plainId = plain.headers().firstValue("x-lodestar-request-id")
+                    .orElseThrow();
+            waitFor(() -> contents.stream().anyMatch(c -> c.requestId().equals(plainId)),
+                    "the content of the plain request");
+        } finally {
+            registration.unregister();
+        }
+        contents.clear();
+        final HttpResponse<String> after = post("/v1/chat/completions",
+                chat("fake-large", false, ""));
+        assertThat(after.statusCode()).isEqualTo(200);
+        Thread.sleep(300);
+        assertThat(contents).as("no listener, no content kept").isEmpty();
+    }
 }
