@@ -117,10 +117,11 @@ export function shareChart(container, spec) {
   rows.forEach((row, i) => {
     const y = 4 + i * rowH;
     const label = row.label.length > 32 ? `${row.label.slice(0, 31)}…` : row.label;
-    const text = svg('text', { x: labelW - 8, y: y + 17, class: 'axis', 'text-anchor': 'end' },
-        label);
-    text.append(svg('title', null, row.label));
-    root.append(text);
+    const group = svg('g', { class: 'row' });
+    group.append(svg('title', null, row.label));
+    group.append(svg('text', { x: labelW - 8, y: y + 17, class: 'axis', 'text-anchor': 'end' },
+        label));
+    root.append(group);
     const share = total > 0 ? row.value / total : 0;
     const w = (width - labelW - valueW) * share;
     root.append(svg('rect', { x: labelW, y: y + 4, width: Math.max(w, 1), height: rowH - 8,
