@@ -46,6 +46,7 @@ import org.junit.jupiter.api.Test;
 class DashboardE2E {
 
     static final String XSS = "<script>alert(1)</script>";
+    static final String GPU = "<img src=x onerror=alert(2)>";
     private static final String KEY = "sk-dash-e2e";
     private static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -97,6 +98,13 @@ class DashboardE2E {
                     + "model.fake-large=context=128000,input=2.5,output=10\n");
             lodestar.writeConfig("lodestar.router.cfg", "baselineModel=fake-large\n"
                     + ".proxyKeys=e2e:" + KEY + "\n");
+            // a GPU whose name is markup, read through a stand-in for nvidia-smi
+            final Path smi = lodestar.root.resolve("fake-nvidia-smi");
+            Files.writeString(smi, "#!/bin/sh\nprintf '0, " + GPU + ", GPU-e2e, 535.183.01, P2,"
+                    + " 71, 63, 20, 3072, 4096, 52.5, 70.00, 1500, 5000, 40\\n'\n");
+            assertThat(smi.toFile().setExecutable(true)).isTrue();
+            lodestar.writeConfig("lodestar.gpu.cfg", "enabled=true\ncommand=" + smi
+                    + "\nintervalSeconds=2\n");
             lodestar.start();
             deployDashboardIfMissing(lodestar);
             LodestarProcess.waitFor(() -> chat(lodestar, "fake-small", "warm").statusCode()
@@ -174,8 +182,14 @@ class DashboardE2E {
                 assertThat(page.eval("[...document.querySelectorAll('[data-table=checks] "
                         + ".badge')].every(b => ['OK', 'INFO', 'WARNING', 'CRITICAL']"
                         + ".includes(b.textContent))").asBoolean()).isTrue();
-                assertThat(page.eval("document.querySelector('#gpu [data-gpu]') !== null")
-                        .asBoolean()).as("GPU gauges or the 'no GPU' note").isTrue();
+                page.waitFor("document.querySelectorAll('#gpu svg.gauge').length === 4",
+                        "four gauges of the GPU from /metrics");
+                assertThat(page.eval("document.querySelector('#gpu h3').textContent").asText())
+                        .contains(GPU);
+                assertThat(page.eval("document.querySelectorAll('#gpu img').length").asInt())
+                        .isZero();
+                assertThat(page.eval("document.querySelector('#gpu svg.gauge')"
+                        + ".getAttribute('aria-label')").asText()).isEqualTo("temperature: 71 °C");
                 page.screenshot(screenshots.resolve("health.png"));
 
                 page.open("models");

@@ -409,8 +409,9 @@ async function sessions() {
         ? `the ${int(body.limit)} most recent` : 'with a session id', list.length);
       figure('duration', duration(median), durations.length
         ? `longest ${duration(durations[durations.length - 1])}` : '', median);
-      figure('switches', int(switches), `in ${int(list.filter((s) => s.modelSwitches > 0).length)}`
-          + ' sessions', switches);
+      const switching = list.filter((s) => s.modelSwitches > 0).length;
+      figure('switches', int(switches), `in ${int(switching)} of ${int(list.length)} sessions`,
+          switches);
       figure('session-cost', usd(list.length ? cost / list.length : null),
           `${usd(cost)} in total`, list.length ? cost / list.length : null);
       container.replaceChildren(table([
@@ -551,8 +552,10 @@ async function health() {
     panel(null, async () => {
       const ready = await json('/health/ready', [503]);
       const reasons = ready.body.reasons || [];
+      const checked = ready.body.checkedAt ? `round of ${time(ready.body.checkedAt).slice(11)}`
+        : 'no round yet';
       figure('ready', ready.status === 200 ? 'ready' : 'not ready', reasons.length
-        ? reasons.join('; ') : `checked ${time(ready.body.checkedAt)}`, ready.body.status);
+        ? `${checked}: ${reasons.join('; ')}` : checked, ready.body.status);
     }),
     panel($('#gpu'), async () => {
       const samples = parseMetrics(await text('/metrics'));

@@ -104,8 +104,8 @@ export function barChart(container, spec) {
  */
 export function shareChart(container, spec) {
   const rowH = 26;
-  const width = 640;
-  const labelW = 220;
+  const width = 1200;
+  const labelW = 260;
   const valueW = 120;
   const rows = spec.rows.length ? spec.rows : [{ label: '(no requests)', value: 0 }];
   const height = rows.length * rowH + 8;
