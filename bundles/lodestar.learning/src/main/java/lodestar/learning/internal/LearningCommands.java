@@ -1,6 +1,8 @@
 package lodestar.learning.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.felix.service.command.Descriptor;
@@ -10,9 +12,13 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** Gogo commands {@code lodestar:learning} and {@code lodestar:feedback}. */
+/**
+ * Gogo commands {@code lodestar:learning}, {@code lodestar:feedback}, {@code lodestar:dataset}
+ * and {@code lodestar:datasets}.
+ */
 @Component(service = LearningCommands.class, property = {"osgi.command.scope=lodestar",
-    "osgi.command.function=learning", "osgi.command.function=feedback"})
+    "osgi.command.function=learning", "osgi.command.function=feedback",
+    "osgi.command.function=dataset", "osgi.command.function=datasets"})
 public final class LearningCommands {
 
     private final LearningStore store;
@@ -69,6 +75,64 @@ public final class LearningCommands {
         return String.format(Locale.ROOT, "rated %s %+.2f%s%s%n", requestId.trim(), rating,
                 rating < 0 ? " (excluded from training)" : "",
                 known ? "" : " (no stored exchange with that id yet)");
+    }
+
+    /**
+     * Builds a dataset, or shows one's manifest.
+     *
+     * @param action {@code build}
+     * @return the dataset's id, counts and folder
+     * @throws Exception on a database or file error
+     */
+    @Descriptor("dataset build: builds a fine-tuning dataset from the stored exchanges")
+    public String dataset(@Descriptor("build") final String action) throws Exception {
+        if (!"build".equals(action)) {
+            return "usage: lodestar:dataset build | lodestar:dataset show ID\n";
+        }
+        final DatasetBuilder.Result result = new DatasetBuilder(store).build();
+        final JsonNode counts = result.manifest().path("counts");
+        return String.format(Locale.ROOT, "%s %s%n  train %d, validation %d, from %d stored%n"
+                + "  rejected %s%n  %s%n", result.existed() ? "unchanged, already built:"
+                : "built", result.id(), counts.path("train").asLong(),
+                counts.path("validation").asLong(), result.manifest().path("source")
+                .path("rows").asLong(), counts.path("rejected"), result.dir());
+    }
+
+    /**
+     * Shows a dataset's manifest.
+     *
+     * @param action {@code show}
+     * @param id the dataset id
+     * @return the manifest
+     * @throws SQLException on a database error
+     */
+    @Descriptor("dataset show ID: a dataset's manifest")
+    public String dataset(@Descriptor("show") final String action,
+            @Descriptor("dataset id") final String id) throws SQLException {
+        if (!"show".equals(action)) {
+            return "usage: lodestar:dataset build | lodestar:dataset show ID\n";
+        }
+        return store.dataset(id).map(d -> d.manifest() + "\n")
+                .orElse("no dataset " + id + "\n");
+    }
+
+    /**
+     * Lists the datasets.
+     *
+     * @return one line per dataset, newest first
+     * @throws SQLException on a database error
+     */
+    @Descriptor("Lists the datasets built, newest first")
+    public String datasets() throws SQLException {
+        final StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
+                "%-20s %-24s %8s %8s %8s  %s%n", "ID", "CREATED", "SOURCE", "TRAIN", "VALID",
+                "PATH"));
+        for (final LearningStore.DatasetRow d : store.datasets()) {
+            out.append(String.format(Locale.ROOT, "%-20s %-24s %8d %8d %8d  %s%n", d.id(),
+                    Instant.ofEpochMilli(d.createdMs()), d.sourceRows(), d.trainRows(),
+                    d.validationRows(), d.path()));
+        }
+        return out.toString();
     }
 
     static String user() {
