@@ -68,12 +68,14 @@ final class Anonymizer {
 
     /**
      * Reads the secret, creating it (32 random bytes, Base64, permissions 600) when absent.
+     * Synchronised: the request and content writers may both ask for it on first start, and
+     * must end up with the same secret.
      *
      * @param file the secret's file
      * @return the secret
      * @throws IOException when it cannot be read or written
      */
-    static byte[] secret(final Path file) throws IOException {
+    static synchronized byte[] secret(final Path file) throws IOException {
         if (!Files.exists(file)) {
             Files.createDirectories(file.toAbsolutePath().getParent());
             final byte[] fresh = new byte[32];

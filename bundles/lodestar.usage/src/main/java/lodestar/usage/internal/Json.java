@@ -12,7 +12,10 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 
-/** The JSON shapes of the reports and of exported rows (shared by HTTP and the shell). */
+/**
+ * The JSON shapes of the reports, of exported rows and of stored content (shared by HTTP and
+ * the shell).
+ */
 final class Json {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -269,6 +272,39 @@ final class Json {
         writeDouble(out, "baselineCostUsd", r, 28);
         out.writeStringField("switchedFrom", r.getString(29));
         out.writeEndObject();
+    }
+
+    /**
+     * Writes one stored exchange as a JSON object: {@code requestId}, {@code timestamp},
+     * {@code session}, {@code provider}, {@code model}, {@code finishReason}, and the
+     * {@code request} and {@code answer} as JSON values (as stored).
+     *
+     * @param out the generator
+     * @param c the exchange
+     * @throws IOException when writing fails
+     */
+    static void content(final JsonGenerator out, final Reports.Content c) throws IOException {
+        out.writeStartObject();
+        out.writeStringField("requestId", c.requestId());
+        out.writeStringField("timestamp", Instant.ofEpochMilli(c.tsMs()).toString());
+        out.writeStringField("session", c.session());
+        out.writeStringField("provider", c.provider());
+        out.writeStringField("model", c.model());
+        out.writeStringField("finishReason", c.finishReason());
+        writeRawJson(out, "request", c.request());
+        writeRawJson(out, "answer", c.answer());
+        out.writeEndObject();
+    }
+
+    private static void writeRawJson(final JsonGenerator out, final String name,
+            final String json) throws IOException {
+        out.writeFieldName(name);
+        if (json == null || json.isBlank()) {
+            out.writeNull();
+        } else {
+            // written by the content writer from a JSON tree: valid, compact, one line
+            out.writeRawValue(json);
+        }
     }
 
     private static void writeLong(final JsonGenerator out, final String name, final ResultSet r,

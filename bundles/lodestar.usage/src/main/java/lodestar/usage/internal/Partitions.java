@@ -14,8 +14,10 @@ import java.util.regex.Pattern;
 /**
  * Day partitions: every UTC day has its own tables ({@code usage_YYYY_MM_DD} for the requests,
  * {@code _hourly} and {@code _sessions} rollups, {@code _switches}), created on its first
- * request and dropped whole when the day leaves the retention window. Holds the set of days
- * that exist; thread-safe.
+ * request and dropped whole when the day leaves the retention window. The stored content of
+ * exchanges (opt-in) has its own day tables, {@code usage_content_YYYY_MM_DD}, with their own
+ * retention. An instance holds the set of days that exist (one for the requests, one for the
+ * content); thread-safe.
  */
 final class Partitions {
 
@@ -26,6 +28,8 @@ final class Partitions {
 
     private static final Pattern RAW = Pattern.compile(
             "USAGE_(\\d{4})_(\\d{2})_(\\d{2})", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CONTENT = Pattern.compile(
+            "USAGE_CONTENT_(\\d{4})_(\\d{2})_(\\d{2})", Pattern.CASE_INSENSITIVE);
 
     private final NavigableSet<LocalDate> days = new ConcurrentSkipListSet<>();
 
@@ -71,13 +75,37 @@ final class Partitions {
     }
 
     /**
+     * The content table of a day.
+     *
+     * @param day the day
+     * @return the table name
+     */
+    static String content(final LocalDate day) {
+        return "usage_content_" + suffix(day);
+    }
+
+    /**
      * The day of a requests table's name.
      *
      * @param table a table name
      * @return the day, when the name is one of a requests table
      */
     static Optional<LocalDate> parse(final String table) {
-        final Matcher matcher = RAW.matcher(table);
+        return parse(RAW, table);
+    }
+
+    /**
+     * The day of a content table's name.
+     *
+     * @param table a table name
+     * @return the day, when the name is one of a content table
+     */
+    static Optional<LocalDate> parseContent(final String table) {
+        return parse(CONTENT, table);
+    }
+
+    private static Optional<LocalDate> parse(final Pattern pattern, final String table) {
+        final Matcher matcher = pattern.matcher(table);
         if (!matcher.matches()) {
             return Optional.empty();
         }

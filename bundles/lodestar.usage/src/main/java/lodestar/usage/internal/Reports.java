@@ -20,7 +20,8 @@ import javax.sql.DataSource;
  * Reports over the day partitions. Each day in range is read from its hourly rollups for whole
  * hours and from its request rows for the partial hours at either end, so a report costs about
  * the same whether the range holds a thousand requests or millions, and is exact to the
- * millisecond. Days dropped by retention while a report runs are skipped.
+ * millisecond. Days dropped by retention while a report runs are skipped. Stored content
+ * (opt-in) is read from its own day tables, by time or by request id.
  */
 final class Reports {
 
@@ -29,10 +30,13 @@ final class Reports {
 
     private final DataSource dataSource;
     private final Partitions partitions;
+    private final Partitions contentPartitions;
 
-    Reports(final DataSource dataSource, final Partitions partitions) {
+    Reports(final DataSource dataSource, final Partitions partitions,
+            final Partitions contentPartitions) {
         this.dataSource = dataSource;
         this.partitions = partitions;
+        this.contentPartitions = contentPartitions;
     }
 
     /** How requests are grouped. */
@@ -103,6 +107,39 @@ final class Reports {
      */
     record Switch(long tsMs, String requestId, String session, long sessionStartMs,
             String provider, String from, String to) {
+    }
+
+    /**
+     * One stored exchange.
+     *
+     * @param requestId the request id
+     * @param tsMs when the request arrived, epoch ms
+     * @param session the session key (a keyed hash unless anonymisation is off), or
+     *     {@code null}
+     * @param provider the provider that answered
+     * @param model the model that answered
+     * @param finishReason the answer's finish reason, or {@code null}
+     * @param request the canonical request, JSON text, or {@code null}
+     * @param answer the canonical answer, JSON text, or {@code null}
+     */
+    record Content(String requestId, long tsMs, String session, String provider, String model,
+            String finishReason, String request, String answer) {
+
+        static Content of(final ResultSet r) throws SQLException {
+            return new Content(r.getString(1), r.getLong(2), r.getString(3), r.getString(4),
+                    r.getString(5), r.getString(6), r.getString(7), r.getString(8));
+        }
+    }
+
+    /** Receives stored exchanges one at a time. */
+    interface ContentSink {
+        /**
+         * Takes one exchange.
+         *
+         * @param content the exchange
+         * @throws IOException when it cannot be written out
+         */
+        void accept(Content content) throws IOException;
     }
 
     /** Receives exported rows one at a time. */
@@ -230,9 +267,13 @@ final class Reports {
 
     private static List<Map.Entry<List<Object>, Aggregate>> mostRecent(
             final Map<List<Object>, Aggregate> groups, final int limit) {
+        // a total order (ties broken by key, then start): the same sessions come first
+        // whether every day was read or only the most recent ones
         return groups.entrySet().stream()
                 .sorted(Comparator.comparingLong((Map.Entry<List<Object>, Aggregate> e) ->
-                        -e.getValue().get(Measure.LAST_MS)))
+                        -e.getValue().get(Measure.LAST_MS))
+                        .thenComparing(e -> (String) e.getKey().get(0))
+                        .thenComparingLong(e -> ((Number) e.getKey().get(1)).longValue()))
                 .limit(Math.max(0, limit))
                 .toList();
     }
@@ -405,6 +446,86 @@ final class Reports {
             }
         }
         return count;
+    }
+
+    /**
+     * The stored exchanges of a range, oldest first, one at a time (H2 lazy query execution:
+     * memory does not grow with the number of exchanges).
+     *
+     * @param fromMs start (inclusive)
+     * @param toMs end (exclusive)
+     * @param limit most returned
+     * @param sink receives each exchange
+     * @return the number of exchanges
+     * @throws SQLException on a database error
+     * @throws IOException when the sink fails
+     */
+    long content(final long fromMs, final long toMs, final int limit, final ContentSink sink)
+            throws SQLException, IOException {
+        long count = 0;
+        try (Connection connection = dataSource.getConnection()) {
+            lazy(connection, true);
+            try {
+                for (final LocalDate day : contentPartitions.overlapping(fromMs, toMs)) {
+                    if (count >= limit) {
+                        break;
+                    }
+                    try (PreparedStatement select = connection.prepareStatement("SELECT "
+                            + ContentWriter.COLUMNS + " FROM " + Partitions.content(day)
+                            + " WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms, request_id "
+                            + "LIMIT ?")) {
+                        select.setFetchSize(100);
+                        select.setLong(1, fromMs);
+                        select.setLong(2, toMs);
+                        select.setLong(3, limit - count);
+                        try (ResultSet result = select.executeQuery()) {
+                            while (result.next()) {
+                                sink.accept(Content.of(result));
+                                count++;
+                            }
+                        }
+                    } catch (final SQLException e) {
+                        if (e.getErrorCode() != TABLE_NOT_FOUND) {
+                            throw e;
+                        }
+                    }
+                }
+            } finally {
+                lazy(connection, false);
+            }
+        }
+        return count;
+    }
+
+    /**
+     * The stored exchanges of one request id, newest day first (normally one).
+     *
+     * @param requestId the request id
+     * @return the exchanges
+     * @throws SQLException on a database error
+     */
+    List<Content> content(final String requestId) throws SQLException {
+        final List<Content> found = new ArrayList<>();
+        final List<LocalDate> days = contentPartitions.all();
+        try (Connection connection = dataSource.getConnection()) {
+            for (int d = days.size() - 1; d >= 0; d--) {
+                try (PreparedStatement select = connection.prepareStatement("SELECT "
+                        + ContentWriter.COLUMNS + " FROM " + Partitions.content(days.get(d))
+                        + " WHERE request_id = ? ORDER BY ts_ms")) {
+                    select.setString(1, requestId);
+                    try (ResultSet result = select.executeQuery()) {
+                        while (result.next()) {
+                            found.add(Content.of(result));
+                        }
+                    }
+                } catch (final SQLException e) {
+                    if (e.getErrorCode() != TABLE_NOT_FOUND) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        return found;
     }
 
     private static void lazy(final Connection connection, final boolean on) throws SQLException {

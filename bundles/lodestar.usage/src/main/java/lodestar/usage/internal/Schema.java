@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
 /**
  * The usage tables' schema: ordered migration scripts {@code db/V001.sql}, {@code V002.sql}...
  * in the bundle, applied once each and recorded in {@code usage_schema_version}; the day
- * partitions from {@code db/partition.sql}; the {@code usage_all} view over every day.
+ * partitions from {@code db/partition.sql}; the {@code usage_all} view over every day; the
+ * content day tables (opt-in) from {@code db/content-partition.sql}.
  */
 final class Schema {
 
@@ -122,6 +123,58 @@ final class Schema {
             }
         }
         return days;
+    }
+
+    /**
+     * The days whose content table exists.
+     *
+     * @param connection a connection
+     * @return the days, oldest first
+     * @throws SQLException on a database error
+     */
+    static SortedSet<LocalDate> contentPartitions(final Connection connection)
+            throws SQLException {
+        final SortedSet<LocalDate> days = new TreeSet<>();
+        try (Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery("SELECT TABLE_NAME FROM "
+                        + "INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = SCHEMA() "
+                        + "AND TABLE_NAME LIKE 'USAGE\\_CONTENT\\_%'")) {
+            while (result.next()) {
+                Partitions.parseContent(result.getString(1)).ifPresent(days::add);
+            }
+        }
+        return days;
+    }
+
+    /**
+     * Creates a day's content table (DDL: commits what the connection had pending).
+     *
+     * @param connection a connection
+     * @param day the day
+     * @throws SQLException on a database error
+     */
+    static void createContentPartition(final Connection connection, final LocalDate day)
+            throws SQLException {
+        final String script = resource("content-partition.sql");
+        try (Statement statement = connection.createStatement()) {
+            for (final String sql : statements(script)) {
+                statement.execute(sql.replace(DAY, Partitions.suffix(day)));
+            }
+        }
+    }
+
+    /**
+     * Drops a day's content table.
+     *
+     * @param connection a connection
+     * @param day the day
+     * @throws SQLException on a database error
+     */
+    static void dropContentPartition(final Connection connection, final LocalDate day)
+            throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("DROP TABLE IF EXISTS " + Partitions.content(day));
+        }
     }
 
     /**

@@ -8,7 +8,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * the queue is flushed first, nothing is lost.
  */
 @ObjectClassDefinition(name = "Lodestar usage tracking",
-        description = "Recording of every request to the shared database, retention, privacy")
+        description = "Recording of every request to the shared database, retention, privacy, "
+                + "opt-in content storage")
 public @interface UsageConfig {
 
     /** @return the queue's capacity */
@@ -44,6 +45,25 @@ public @interface UsageConfig {
     @AttributeDefinition(description = "Characters of the routing explanation kept (at most "
             + "2000); 0 keeps none")
     int maxRouteChars() default 500;
+
+    /** @return whether the content of exchanges is stored */
+    @AttributeDefinition(description = "Store the canonical request and answer of every "
+            + "successful exchange (prompts and completions) in the usage_content_YYYY_MM_DD "
+            + "tables. Off by default: nothing is stored and usage does not ask the router "
+            + "for content")
+    boolean storeContent() default false;
+
+    /** @return days of content kept */
+    @AttributeDefinition(description = "Days of stored content kept; older days are dropped "
+            + "whole (content lives at least this long and at most one day more). Applies "
+            + "also after storeContent is turned off, until every stored day is gone")
+    int contentRetentionDays() default 7;
+
+    /** @return the content queue's capacity */
+    @AttributeDefinition(description = "Exchanges waiting to be stored (each holds a whole "
+            + "request and answer); when full, content is dropped and counted (the usage "
+            + "health check warns), requests are never slowed")
+    int contentQueueSize() default 1000;
 
     /** @return the filter selecting the database */
     @AttributeDefinition(name = "DataSource filter", description = "Filter selecting the "

@@ -2,6 +2,7 @@ package lodestar.usage.internal;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.servlet.Servlet;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
@@ -25,9 +27,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/usage} (grouped usage), {@code /api/usage/sessions},
- * {@code /api/usage/savings}, {@code /api/usage/switches} and {@code /api/usage/export}
- * (every request of the range as a JSON array, streamed as it is read). Parameters are
- * checked: a wrong or unknown one is answered 400 with an OpenAI-shaped error naming it.
+ * {@code /api/usage/savings}, {@code /api/usage/switches}, {@code /api/usage/export}
+ * (every request of the range as a JSON array, streamed as it is read) and
+ * {@code /api/usage/content} (stored exchanges, opt-in: a JSON array or JSON lines, streamed).
+ * Parameters are checked: a wrong or unknown one is answered 400 with an OpenAI-shaped error
+ * naming it.
  */
 @Component(service = Servlet.class)
 @HttpWhiteboardServletPattern({"/api/usage", "/api/usage/*"})
@@ -44,7 +48,9 @@ public final class UsageServlet extends HttpServlet {
             "/sessions", Set.of("since", "until", "limit"),
             "/savings", Set.of("since", "until", "groupBy"),
             "/switches", Set.of("since", "until", "limit"),
-            "/export", RANGE);
+            "/export", RANGE,
+            "/content", Set.of("since", "until", "limit", "format"));
+    private static final String JSON_LINES = "application/x-ndjson";
     private static final Reports.GroupBy[] USAGE_GROUPS = {Reports.GroupBy.MODEL,
         Reports.GroupBy.PROVIDER, Reports.GroupBy.STRATEGY, Reports.GroupBy.DAY,
         Reports.GroupBy.SESSION, Reports.GroupBy.NONE};
@@ -78,7 +84,7 @@ public final class UsageServlet extends HttpServlet {
         final Set<String> allowed = PARAMETERS.get(path);
         if (allowed == null) {
             send(response, 404, Json.error("no such usage endpoint: /api/usage" + path
-                    + " (try /api/usage, /sessions, /savings, /switches, /export)",
+                    + " (try /api/usage, /sessions, /savings, /switches, /export, /content)",
                     "invalid_request_error", null, "not_found"));
             return;
         }
@@ -145,6 +151,9 @@ public final class UsageServlet extends HttpServlet {
                         .get(Measure.MODEL_SWITCHES)));
             }
             case "/export" -> export(reports, Params.range(since, until, "all", now), response);
+            case "/content" -> content(reports, Params.range(since, until, "7d", now),
+                    Params.limit("limit", request.getParameter("limit"), 100),
+                    lines(request.getParameter("format")), response);
             default -> {
                 final Params.Range range = Params.range(since, until, "7d", now);
                 final Reports.GroupBy by = Params.groupBy("groupBy",
@@ -173,6 +182,52 @@ public final class UsageServlet extends HttpServlet {
                 }
             });
             out.writeEndArray();
+        }
+    }
+
+    /**
+     * Parses {@code format}: {@code json} (a JSON array, the default) or {@code jsonl} (one
+     * JSON object per line).
+     *
+     * @param format the value, or {@code null}
+     * @return {@code true} for JSON lines
+     * @throws Params.Invalid when it is neither
+     */
+    static boolean lines(final String format) throws Params.Invalid {
+        if (format == null || format.isBlank()) {
+            return false;
+        }
+        final String value = format.trim().toLowerCase(Locale.ROOT);
+        if ("json".equals(value) || "jsonl".equals(value)) {
+            return "jsonl".equals(value);
+        }
+        throw new Params.Invalid("format", "format: '" + (value.length() > 40
+                ? value.substring(0, 40) + "..." : value) + "' is not one of json, jsonl");
+    }
+
+    private static void content(final Reports reports, final Params.Range range,
+            final int limit, final boolean lines, final HttpServletResponse response)
+            throws SQLException, IOException {
+        response.setStatus(200);
+        response.setContentType(lines ? JSON_LINES : "application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        try (JsonGenerator out = JSON.getFactory().createGenerator(response.getOutputStream(),
+                JsonEncoding.UTF8)) {
+            if (lines) {
+                out.setPrettyPrinter(new MinimalPrettyPrinter("\n"));
+            } else {
+                out.writeStartArray();
+            }
+            final long count = reports.content(range.fromMs(), range.toMs(), limit, c -> {
+                Json.content(out, c);
+                out.flush();
+            });
+            if (!lines) {
+                out.writeEndArray();
+            } else if (count > 0) {
+                out.writeRaw('\n');
+            }
         }
     }
 

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * Records request events: a bounded queue that never blocks the caller (a full queue drops and
  * counts), and one writer thread that turns events into rows in batches (JDBC batch insert
  * plus the hourly and session rollups, one transaction per batch), creates day partitions,
- * applies retention and keeps the session state.
+ * applies retention (to the request days and, whether content is being stored or not, to the
+ * content days of {@link ContentWriter}) and keeps the session state.
  *
  * <p>The writer thread is never interrupted: H2 closes its file when a thread is interrupted
  * inside it.
@@ -48,6 +49,7 @@ final class UsageWriter {
     private final Supplier<PriceTable> prices;
     private final Settings settings;
     private final Partitions partitions;
+    private final Partitions contentPartitions;
     private final LongSupplier clock;
     private final BlockingQueue<RequestEvent> queue;
     private final SessionTracker sessions;
@@ -90,9 +92,11 @@ final class UsageWriter {
      * @param maxRouteChars longest routing explanation kept (0: none kept)
      * @param anonymize whether identifiers are hashed
      * @param dataDir the data folder (for the hashing secret)
+     * @param contentRetentionDays days of stored content kept
      */
     record Settings(int queueSize, int batchSize, long flushMillis, int retentionDays,
-            long sessionIdleMs, int maxRouteChars, boolean anonymize, Path dataDir) {
+            long sessionIdleMs, int maxRouteChars, boolean anonymize, Path dataDir,
+            int contentRetentionDays) {
     }
 
     /**
@@ -102,14 +106,18 @@ final class UsageWriter {
      * @param prices the price table in force
      * @param settings the settings
      * @param partitions the known day partitions (shared with the reports)
+     * @param contentPartitions the known content days (shared with the content writer and the
+     *     reports)
      * @param clock the current time, epoch ms
      */
     UsageWriter(final DataSource dataSource, final Supplier<PriceTable> prices,
-            final Settings settings, final Partitions partitions, final LongSupplier clock) {
+            final Settings settings, final Partitions partitions,
+            final Partitions contentPartitions, final LongSupplier clock) {
         this.dataSource = dataSource;
         this.prices = prices;
         this.settings = settings;
         this.partitions = partitions;
+        this.contentPartitions = contentPartitions;
         this.clock = clock;
         this.queue = new ArrayBlockingQueue<>(Math.max(1, settings.queueSize()));
         this.sessions = new SessionTracker(settings.sessionIdleMs());
@@ -209,6 +217,7 @@ final class UsageWriter {
         try (Connection connection = dataSource.getConnection()) {
             schemaVersion = Schema.migrate(connection);
             partitions.reset(Schema.partitions(connection));
+            contentPartitions.reset(Schema.contentPartitions(connection));
             restoreSessions(connection);
         }
         retention();
@@ -333,6 +342,7 @@ final class UsageWriter {
     private void reloadPartitions() {
         try (Connection connection = dataSource.getConnection()) {
             partitions.reset(Schema.partitions(connection));
+            contentPartitions.reset(Schema.contentPartitions(connection));
         } catch (final SQLException | RuntimeException e) {
             LOG.debug("Cannot reload the usage partitions: {}", e.toString());
         }
@@ -677,26 +687,43 @@ final class UsageWriter {
         }
     }
 
-    /** Drops every day partition that has left the retention window. */
+    /**
+     * Drops every request day that has left the retention window ({@code retentionDays}) and
+     * every content day that has left its own ({@code contentRetentionDays}).
+     */
     void retention() {
         final long now = clock.getAsLong();
         nextRetentionMs = now + RETENTION_EVERY_MS;
         final List<LocalDate> expiredDays = Partitions.expired(partitions.all(), now,
                 settings.retentionDays());
-        if (expiredDays.isEmpty()) {
+        final List<LocalDate> expiredContent = Partitions.expired(contentPartitions.all(), now,
+                settings.contentRetentionDays());
+        if (expiredDays.isEmpty() && expiredContent.isEmpty()) {
             return;
         }
         try (Connection connection = dataSource.getConnection()) {
-            for (final LocalDate day : expiredDays) {
-                partitions.remove(day);
+            if (!expiredDays.isEmpty()) {
+                for (final LocalDate day : expiredDays) {
+                    partitions.remove(day);
+                }
+                Schema.refreshView(connection, partitions.all());
+                for (final LocalDate day : expiredDays) {
+                    Schema.dropPartition(connection, day);
+                }
+                LOG.info("Usage retention ({} days): dropped {} day partition(s), {} to {}",
+                        settings.retentionDays(), expiredDays.size(), expiredDays.get(0),
+                        expiredDays.get(expiredDays.size() - 1));
             }
-            Schema.refreshView(connection, partitions.all());
-            for (final LocalDate day : expiredDays) {
-                Schema.dropPartition(connection, day);
+            if (!expiredContent.isEmpty()) {
+                for (final LocalDate day : expiredContent) {
+                    contentPartitions.remove(day);
+                    Schema.dropContentPartition(connection, day);
+                }
+                LOG.info("Usage content retention ({} days): dropped {} day(s) of stored "
+                        + "content, {} to {}", settings.contentRetentionDays(),
+                        expiredContent.size(), expiredContent.get(0),
+                        expiredContent.get(expiredContent.size() - 1));
             }
-            LOG.info("Usage retention ({} days): dropped {} day partition(s), {} to {}",
-                    settings.retentionDays(), expiredDays.size(), expiredDays.get(0),
-                    expiredDays.get(expiredDays.size() - 1));
         } catch (final SQLException | RuntimeException e) {
             failed("cannot apply retention", e);
             reloadPartitions();

@@ -44,6 +44,35 @@ class PartitionsTest {
     }
 
     @Test
+    void contentHasItsOwnDayTablesNotMistakenForRequestDays() {
+        final LocalDate day = LocalDate.of(2026, 1, 5);
+        assertThat(Partitions.content(day)).isEqualTo("usage_content_2026_01_05");
+        assertThat(Partitions.parseContent("USAGE_CONTENT_2026_01_05")).contains(day);
+        assertThat(Partitions.parseContent("usage_content_2026_01_05")).contains(day);
+        assertThat(Partitions.parseContent("USAGE_2026_01_05")).isEmpty();
+        assertThat(Partitions.parseContent("USAGE_CONTENT_2026_13_05")).isEmpty();
+        assertThat(Partitions.parse("USAGE_CONTENT_2026_01_05")).as("not a request day")
+                .isEmpty();
+    }
+
+    @Test
+    void contentDaysGoByTheirOwnRetention() {
+        final long now = at("2026-11-26T10:00:00Z");
+        final List<LocalDate> days = List.of(LocalDate.of(2026, 11, 26),
+                LocalDate.of(2026, 11, 19), LocalDate.of(2026, 11, 18),
+                LocalDate.of(2026, 11, 1), LocalDate.of(2026, 8, 27));
+        // contentRetentionDays 7: cutoff 2026-11-19T10:00Z, the 18th ended before it
+        assertThat(Partitions.expired(days, now, 7)).containsExactly(LocalDate.of(2026, 8, 27),
+                LocalDate.of(2026, 11, 1), LocalDate.of(2026, 11, 18));
+        // the same days under the requests' 90: only the 27th of August
+        assertThat(Partitions.expired(days, now, 90)).containsExactly(
+                LocalDate.of(2026, 8, 27));
+        // contentRetentionDays 1: cutoff 2026-11-25T10:00Z
+        assertThat(Partitions.expired(LocalDate.of(2026, 11, 25), now, 1)).isFalse();
+        assertThat(Partitions.expired(LocalDate.of(2026, 11, 24), now, 1)).isTrue();
+    }
+
+    @Test
     void aReportReadsWholeHoursFromRollupsAndTheEdgesFromRows() {
         final LocalDate day = LocalDate.of(2026, 11, 26);
         final long from = at("2026-11-26T08:30:00Z");

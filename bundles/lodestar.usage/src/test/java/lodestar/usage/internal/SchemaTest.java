@@ -76,6 +76,33 @@ class SchemaTest {
     }
 
     @Test
+    void contentTablesAreCreatedFoundAndDroppedApartFromTheRequestDays() throws Exception {
+        try (Connection c = memory("content")) {
+            Schema.migrate(c);
+            final LocalDate a = LocalDate.of(2026, 11, 25);
+            final LocalDate b = LocalDate.of(2026, 11, 26);
+            Schema.createPartition(c, b);
+            Schema.createContentPartition(c, a);
+            Schema.createContentPartition(c, b);
+            Schema.createContentPartition(c, b);
+            assertThat(Schema.contentPartitions(c)).containsExactly(a, b);
+            assertThat(Schema.partitions(c)).as("content days are not request days")
+                    .containsExactly(b);
+            final List<String> columns = new ArrayList<>();
+            try (ResultSet r = c.getMetaData().getColumns(null, null, "USAGE_CONTENT_2026_11_26",
+                    null)) {
+                while (r.next()) {
+                    columns.add(r.getString("COLUMN_NAME").toLowerCase(Locale.ROOT));
+                }
+            }
+            assertThat(String.join(", ", columns)).isEqualTo(ContentWriter.COLUMNS);
+            Schema.dropContentPartition(c, a);
+            assertThat(Schema.contentPartitions(c)).containsExactly(b);
+            assertThat(Schema.partitions(c)).containsExactly(b);
+        }
+    }
+
+    @Test
     void theRollupTablesHoldEveryMeasureInOrder() throws Exception {
         try (Connection c = memory("columns")) {
             Schema.migrate(c);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -18,12 +19,16 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
+import lodestar.api.event.ContentListener;
+import lodestar.api.event.ExchangeContent;
 import lodestar.api.event.RequestEvent;
 import lodestar.api.event.RequestListener;
 import lodestar.api.health.HealthContributor;
@@ -46,7 +51,8 @@ import org.osgi.service.servlet.runtime.HttpServiceRuntime;
 /**
  * Usage tracking in a real framework with a real H2 file: events published to the
  * RequestListener service become rows; reports over HTTP and Gogo; live prices; the bundle
- * stopped and started while the store stays up.
+ * stopped and started while the store stays up; content stored only while storeContent=true,
+ * through the ContentListener service that exists only then.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UsageIT {
@@ -76,14 +82,24 @@ class UsageIT {
         table.put("provider.local", "input=0,output=0");
         prices.update(table);
         usageConfig = admin.getConfiguration("lodestar.usage", "?");
+        configure(false);
+        base = endpoint();
+    }
+
+    /** Configures usage tracking and waits until it runs with that configuration. */
+    private void configure(final boolean storeContent) throws Exception {
         final Dictionary<String, Object> properties = new Hashtable<>();
         properties.put("flushMillis", "50");
         properties.put("sessionIdleMinutes", "30");
+        if (storeContent) {
+            properties.put("storeContent", "true");
+        }
         usageConfig.update(properties);
         waitFor(() -> listenerReference() != null && health().details()
                 .get("schemaVersion") != null && !"0".equals(String.valueOf(health()
-                        .details().get("schemaVersion"))), "usage tracking with its config");
-        base = endpoint();
+                        .details().get("schemaVersion")))
+                && Boolean.valueOf(storeContent).equals(health().details().get("storeContent")),
+                "usage tracking with its config");
     }
 
     @AfterAll
@@ -133,6 +149,10 @@ class UsageIT {
         final Collection<ServiceReference<RequestListener>> refs =
                 context.getServiceReferences(RequestListener.class, LISTENER);
         return refs.isEmpty() ? null : refs.iterator().next();
+    }
+
+    private Collection<ServiceReference<ContentListener>> contentListeners() throws Exception {
+        return context.getServiceReferences(ContentListener.class, null);
     }
 
     private RequestListener listener() throws Exception {
@@ -340,6 +360,82 @@ class UsageIT {
                 assertThat(r.getInt(2)).isGreaterThan(first);
             }
         }
+    }
+
+    private static JsonNode stored(final JsonNode items, final String requestId) {
+        for (final JsonNode item : items) {
+            if (requestId.equals(item.get("requestId").asText())) {
+                return item;
+            }
+        }
+        throw new AssertionError("no content " + requestId + " in " + items);
+    }
+
+    @Test
+    void contentIsStoredOnlyWhileStoreContentIsOnAndReadsBackOverHttpAndGogo()
+            throws Exception {
+        assertThat(contentListeners()).as("storeContent=false: no ContentListener").isEmpty();
+        final String since = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(1)
+                .toString();
+        final String id = run + "-content";
+        final ObjectNode request = JSON.createObjectNode().put("model", "auto");
+        request.putArray("messages").addObject().put("role", "user")
+                .put("content", "prompt of " + run);
+        final ObjectNode answer = JSON.createObjectNode().put("object", "chat.completion")
+                .put("model", model);
+        answer.putArray("choices").addObject().put("finish_reason", "stop")
+                .putObject("message").put("role", "assistant").put("content", "answer " + run);
+        try {
+            configure(true);
+            waitFor(() -> contentListeners().size() == 1, "the content listener");
+            final ServiceReference<ContentListener> ref = contentListeners().iterator().next();
+            assertThat(ref.getBundle().getSymbolicName()).isEqualTo("lodestar.usage");
+            assertThat(ref.getProperty("lodestar.content.store")).isEqualTo("usage");
+            context.getService(ref).onContent(new ExchangeContent(id, Instant.now(),
+                    "c-" + run, "paid", model, request, answer, "stop"));
+            final String range = "/api/usage/content?since=" + since + "&limit=100000";
+            waitFor(() -> get(range).body().contains(id), "the content over HTTP");
+
+            final JsonNode item = stored(json(range), id);
+            assertThat(item.get("timestamp").asText()).isNotEmpty();
+            assertThat(item.get("session").asText()).hasSize(32).isNotEqualTo("c-" + run);
+            assertThat(item.get("provider").asText()).isEqualTo("paid");
+            assertThat(item.get("model").asText()).isEqualTo(model);
+            assertThat(item.get("finishReason").asText()).isEqualTo("stop");
+            assertThat(item.get("request")).isEqualTo(request);
+            assertThat(item.get("answer")).isEqualTo(answer);
+
+            final HttpResponse<String> lines = get(range + "&format=jsonl");
+            assertThat(lines.statusCode()).isEqualTo(200);
+            assertThat(lines.headers().firstValue("Content-Type")).get().asString()
+                    .startsWith("application/x-ndjson");
+            assertThat(lines.headers().firstValue("Cache-Control")).contains("no-store");
+            final List<JsonNode> parsed = new ArrayList<>();
+            for (final String line : lines.body().split("\n")) {
+                parsed.add(JSON.readTree(line));
+            }
+            assertThat(stored(JSON.valueToTree(parsed), id)).isEqualTo(item);
+
+            assertError(get("/api/usage/content?limit=0"), 400, "limit");
+            assertError(get("/api/usage/content?format=xml"), 400, "format");
+            assertError(get("/api/usage/content?since=yesterday"), 400, "since");
+            assertError(get("/api/usage/content?groupBy=model"), 400, "groupBy");
+
+            assertThat(gogo("lodestar:usage-content " + id)).contains("request id     " + id)
+                    .contains("model          " + model).contains("prompt of " + run)
+                    .contains("answer " + run);
+            assertThat(gogo("lodestar:usage-content missing-" + run))
+                    .contains("no stored content for request missing-" + run);
+            assertThat(health().severity()).isEqualTo(Severity.OK);
+            assertThat(health().details()).containsEntry("contentWritten", 1L);
+        } finally {
+            configure(false);
+        }
+        assertThat(contentListeners()).as("storeContent back to false: the listener is gone")
+                .isEmpty();
+        assertThat(stored(json("/api/usage/content?since=" + since), id).get("request"))
+                .as("kept until contentRetentionDays").isEqualTo(request);
+        assertThat(gogo("lodestar:usage-content " + id)).contains("prompt of " + run);
     }
 
     @Test
