@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import lodestar.api.chat.ChatRequest;
@@ -30,6 +31,11 @@ import lodestar.api.provider.ForwardListener;
 import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
+import lodestar.provider.common.Configs;
+import lodestar.provider.common.Exchange;
+import lodestar.provider.common.InvalidConfigException;
+import lodestar.provider.common.Probe;
+import lodestar.provider.common.UpstreamFailures;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
@@ -82,6 +88,8 @@ public final class AnthropicProvider implements ModelProvider {
 
     /** The wire dialect. */
     static final String DIALECT = "anthropic";
+    /** The path the health probe lists models at, below the base URL. */
+    static final String PROBE_PATH = "/v1/models";
     /** The header carrying the key. */
     static final String API_KEY_HEADER = "x-api-key";
     /** The API version header. */
@@ -118,13 +126,13 @@ public final class AnthropicProvider implements ModelProvider {
     private final Clock clock;
     private final ObjectMapper mapper;
     private final HttpClient client;
-    private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<Exchange<?>> inFlight = ConcurrentHashMap.newKeySet();
     private final Object configLock = new Object();
     private volatile Settings settings;
     private volatile boolean active;
     private volatile ServiceRegistration<ModelProvider> registration;
     private volatile ServiceRegistration<HealthContributor> health;
-    private final Probe probe;
+    private final Probe<Settings> probe;
 
     /**
      * Activates with a factory configuration and registers the service.
@@ -167,7 +175,7 @@ public final class AnthropicProvider implements ModelProvider {
         final Settings initial;
         try {
             initial = Settings.parse(config, properties, env);
-        } catch (final Settings.InvalidConfigException e) {
+        } catch (final InvalidConfigException e) {
             LOG.error("{}; provider not started", e.getMessage());
             throw e;
         }
@@ -177,7 +185,7 @@ public final class AnthropicProvider implements ModelProvider {
                 .withClassLoader(AnthropicProvider.class.getClassLoader()));
         this.client = newClient(initial);
         this.settings = initial;
-        this.probe = new Probe(client, () -> settings);
+        this.probe = probe(client, () -> settings);
         this.active = true;
         report(initial, null);
     }
@@ -194,7 +202,7 @@ public final class AnthropicProvider implements ModelProvider {
         final Settings next;
         try {
             next = Settings.parse(config, properties, env);
-        } catch (final Settings.InvalidConfigException e) {
+        } catch (final InvalidConfigException e) {
             LOG.error("{}; keeping the previous configuration of provider {}", e.getMessage(),
                     settings.id());
             return;
@@ -241,7 +249,7 @@ public final class AnthropicProvider implements ModelProvider {
             }
         }
         probe.stop();
-        for (final Exchange call : List.copyOf(inFlight)) {
+        for (final Exchange<?> call : List.copyOf(inFlight)) {
             call.fail(FailureKind.CONNECTION, 0, STOPPED);
         }
         stopClient();
@@ -325,7 +333,7 @@ public final class AnthropicProvider implements ModelProvider {
         return call;
     }
 
-    private void start(final Exchange call, final Settings current, final String endpoint,
+    private void start(final Exchange<?> call, final Settings current, final String endpoint,
             final byte[] body, final CallOptions given, final boolean forwarded) {
         final CallOptions options = given == null ? CallOptions.of(null) : given;
         if (!active) {
@@ -342,7 +350,7 @@ public final class AnthropicProvider implements ModelProvider {
         final Duration total = positive(options.totalTimeout(), current.totalTimeout());
         final Request request;
         try {
-            request = request(current, endpoint, body, call.stream, total, options,
+            request = request(current, endpoint, body, call.isStream(), total, options,
                     forwarded);
         } catch (final IllegalArgumentException e) {
             failLater(call, FailureKind.BAD_REQUEST, "cannot build the upstream request: "
@@ -362,7 +370,7 @@ public final class AnthropicProvider implements ModelProvider {
                     total.toMillis(), TimeUnit.MILLISECONDS));
             if (firstByte.compareTo(total) < 0) {
                 call.attachFirstByteTimer(scheduler.schedule(() -> later(() -> call.fail(
-                        FailureKind.TIMEOUT, 0, Failures.firstByteTimeout(firstByte))),
+                        FailureKind.TIMEOUT, 0, UpstreamFailures.firstByteTimeout(firstByte))),
                         firstByte.toMillis(), TimeUnit.MILLISECONDS));
             }
         } catch (final RejectedExecutionException e) {
@@ -373,7 +381,8 @@ public final class AnthropicProvider implements ModelProvider {
         try {
             request.send(call);
         } catch (final RuntimeException e) {
-            later(() -> call.fail(Failures.ofThrowable(e, current, false)));
+            later(() -> call.fail(UpstreamFailures.ofThrowable(e, current, false,
+                    Failures.REDACTOR)));
         }
     }
 
@@ -415,7 +424,7 @@ public final class AnthropicProvider implements ModelProvider {
                         || Settings.isReservedHeader(name.toLowerCase(Locale.ROOT))) {
                     return;
                 }
-                if (Settings.isValidHeader(name, value)) {
+                if (Configs.isValidHeader(name, value)) {
                     headers.put(name, value);
                 } else {
                     LOG.debug("provider {}: forwarded header {} not sent: invalid name or value",
@@ -434,7 +443,7 @@ public final class AnthropicProvider implements ModelProvider {
                 addFlags(flags, value);
             }
         });
-        if (forwarded != null && Settings.isValidHeader(BETA_HEADER, forwarded)) {
+        if (forwarded != null && Configs.isValidHeader(BETA_HEADER, forwarded)) {
             addFlags(flags, forwarded);
         }
         return flags.isEmpty() ? null : String.join(",", flags);
@@ -469,7 +478,7 @@ public final class AnthropicProvider implements ModelProvider {
         return given == null || given.isZero() || given.isNegative() ? fallback : given;
     }
 
-    private void failLater(final Exchange call, final FailureKind kind, final String message) {
+    private void failLater(final Exchange<?> call, final FailureKind kind, final String message) {
         later(() -> call.fail(kind, 0, message));
     }
 
@@ -581,5 +590,20 @@ public final class AnthropicProvider implements ModelProvider {
      */
     HttpClient httpClient() {
         return client;
+    }
+
+    /**
+     * The health probe {@code provider.<id>}: {@code GET <baseUrl>/v1/models} with
+     * {@code x-api-key} and {@code anthropic-version} (Anthropic lists its models there, free of
+     * charge).
+     *
+     * @param client the HTTP client
+     * @param settings the settings in force
+     * @return the probe, not started
+     */
+    static Probe<Settings> probe(final HttpClient client, final Supplier<Settings> settings) {
+        return new Probe<>(client, settings, Failures.REDACTOR, PROBE_PATH, "",
+                (current, headers) -> headers.put(API_KEY_HEADER, current.apiKey())
+                        .put(VERSION_HEADER, current.anthropicVersion()), Probe.UNAUTHORIZED);
     }
 }

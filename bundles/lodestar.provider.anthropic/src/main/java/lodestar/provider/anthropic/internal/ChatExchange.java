@@ -11,13 +11,15 @@ import lodestar.api.chat.Usage;
 import lodestar.api.provider.ChatListener;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.Exchange;
+import lodestar.provider.common.SseReader;
 
 /**
  * A translated chat call: an Anthropic message translated into one {@link ChatResponse}, or an
  * Anthropic event stream translated event by event ({@link StreamTranslator}) into chunks and
  * ended by {@code message_stop}.
  */
-final class ChatExchange extends Exchange {
+final class ChatExchange extends Exchange<Settings> {
 
     /** Largest non-streamed answer accepted. */
     static final int MAX_ANSWER_BYTES = 32 * 1024 * 1024;
@@ -33,7 +35,7 @@ final class ChatExchange extends Exchange {
 
     ChatExchange(final Settings settings, final ObjectMapper mapper, final Clock clock,
             final boolean stream, final ChatListener listener) {
-        super(settings, mapper, clock, stream);
+        super(settings, mapper, clock, stream, Failures.REDACTOR, Failures::httpError);
         this.listener = listener;
         this.created = clock.instant().getEpochSecond();
     }

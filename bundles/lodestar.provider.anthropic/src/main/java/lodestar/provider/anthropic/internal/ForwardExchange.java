@@ -9,6 +9,8 @@ import lodestar.api.chat.Usage;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ForwardListener;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.Exchange;
+import lodestar.provider.common.SseReader;
 
 /**
  * A forwarded Anthropic call ({@code messages}, {@code messages/count_tokens}): the answer is
@@ -18,7 +20,7 @@ import lodestar.api.provider.ProviderFailure;
  * {@code error} event is passed on and then fails the call (output started).
  * {@code count_tokens} answers report no usage: counting is free.
  */
-final class ForwardExchange extends Exchange {
+final class ForwardExchange extends Exchange<Settings> {
 
     /** Largest answer kept to read its usage; larger answers complete without usage. */
     static final int MAX_USAGE_SCAN_BYTES = 16 * 1024 * 1024;
@@ -30,7 +32,7 @@ final class ForwardExchange extends Exchange {
 
     ForwardExchange(final Settings settings, final ObjectMapper mapper, final Clock clock,
             final boolean stream, final ForwardListener listener) {
-        super(settings, mapper, clock, stream);
+        super(settings, mapper, clock, stream, Failures.REDACTOR, Failures::httpError);
         this.listener = listener;
     }
 

@@ -5,25 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.ProtocolException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
-import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.io.EofException;
 import org.junit.jupiter.api.Test;
 
 class FailuresTest {
@@ -46,23 +34,6 @@ class FailuresTest {
     private static String error(final String type, final String message) {
         return "{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\""
                 + message + "\"},\"request_id\":\"req_011CSHoEeqs5C35K2UUqR7Fy\"}";
-    }
-
-    @Test
-    void retryAfterIsSecondsMillisecondsOrADate() {
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after", "12")), NOW))
-                .isEqualTo(Duration.ofSeconds(12));
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after-ms", "250",
-                "retry-after", "1")), NOW)).isEqualTo(Duration.ofMillis(250));
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after-ms", "soon",
-                "retry-after", "3")), NOW)).isEqualTo(Duration.ofSeconds(3));
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after",
-                "Thu, 26 Nov 2026 10:00:30 GMT")), NOW)).isEqualTo(Duration.ofSeconds(30));
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after",
-                "Thu, 26 Nov 2026 09:00:00 GMT")), NOW)).isEqualTo(Duration.ZERO);
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after", "later")), NOW)).isNull();
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after", "-4")), NOW)).isNull();
-        assertThat(Failures.retryAfter(headers(Map.of()), NOW)).isNull();
     }
 
     @Test
@@ -132,37 +103,5 @@ class FailuresTest {
     private static FailureKind kind(final String error) throws IOException {
         final JsonNode node = JSON.readTree(error);
         return Failures.inlineError(node, 200, false, null).kind();
-    }
-
-    @Test
-    void exceptionsAreClassified() {
-        final Settings settings = Fixtures.settings(Fixtures.properties("http://h"));
-        assertThat(Failures.ofThrowable(new CompletionException(
-                new SocketTimeoutException("Connect Timeout")), settings, false).message())
-                .isEqualTo("could not connect within 5000 ms (connect timeout)");
-        assertThat(Failures.ofThrowable(new TimeoutException("Idle timeout"), settings, false)
-                .kind()).isEqualTo(FailureKind.TIMEOUT);
-        assertThat(Failures.ofThrowable(new ProtocolException("bad"), settings, true)
-                .kind()).isEqualTo(FailureKind.PROTOCOL);
-        assertThat(Failures.ofThrowable(new HttpResponseException("bad response", null),
-                settings, false).kind()).isEqualTo(FailureKind.PROTOCOL);
-        assertThat(Failures.ofThrowable(new ConnectException(null), settings, false)
-                .message()).isEqualTo("cannot connect: ConnectException");
-        assertThat(Failures.ofThrowable(new UnknownHostException("nowhere.invalid"), settings,
-                false).message()).isEqualTo("cannot connect: nowhere.invalid");
-        final ProviderFailure eof = Failures.ofThrowable(new ExecutionException(
-                new EofException()), settings, true);
-        assertThat(eof.kind()).isEqualTo(FailureKind.CONNECTION);
-        assertThat(eof.outputStarted()).isTrue();
-        assertThat(Failures.ofThrowable(new ClosedChannelException(), settings, true)
-                .message()).isEqualTo("connection failed: ClosedChannelException");
-        assertThat(Failures.ofThrowable(new RejectedExecutionException("full"), settings,
-                false).kind()).isEqualTo(FailureKind.OVERLOADED);
-        assertThat(Failures.ofThrowable(new IllegalStateException("odd"), settings,
-                false).message()).isEqualTo("unexpected java.lang.IllegalStateException: odd");
-        assertThat(Failures.ofThrowable(new IOException("reset " + Fixtures.KEY), settings,
-                false).message()).isEqualTo("connection failed: reset [redacted]");
-        assertThat(Failures.firstByteTimeout(Duration.ofMillis(1234)))
-                .isEqualTo("no answer within 1234 ms (first-byte timeout)");
     }
 }

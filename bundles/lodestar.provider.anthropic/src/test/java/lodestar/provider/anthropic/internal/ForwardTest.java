@@ -14,6 +14,8 @@ import lodestar.api.provider.CallOptions;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.Recorder;
+import lodestar.provider.common.ScriptedServer;
 import lodestar.test.upstream.FakeUpstream;
 import lodestar.test.upstream.Fault;
 import org.junit.jupiter.api.AfterEach;
@@ -219,7 +221,7 @@ class ForwardTest {
     }
 
     private static Recorder scriptedForward(final ScriptedServer server) {
-        final AnthropicProvider scripted = provider(properties(server.baseUrl()));
+        final AnthropicProvider scripted = provider(properties(server.origin()));
         try {
             final Recorder recorder = new Recorder();
             scripted.forward(new ForwardRequest("messages", "m", utf8("{}"), true),

@@ -19,6 +19,7 @@ import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.Recorder;
 import lodestar.test.upstream.FakeUpstream;
 import lodestar.test.upstream.Fault;
 import org.junit.jupiter.api.AfterEach;

@@ -3,7 +3,6 @@ package lodestar.provider.anthropic.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -12,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import lodestar.api.health.HealthResult;
 import lodestar.api.health.Severity;
+import lodestar.provider.common.Probe;
 import lodestar.test.upstream.FakeUpstream;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterEach;
@@ -65,7 +65,7 @@ class ProbeTest {
         return Fixtures.settings(props);
     }
 
-    private static HealthResult await(final Probe probe, final String text)
+    private static HealthResult await(final Probe<Settings> probe, final String text)
             throws InterruptedException {
         final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (System.nanoTime() < deadline) {
@@ -81,7 +81,7 @@ class ProbeTest {
     @Test
     void answersRejectedKeysAndServerErrorsAreJudged() throws Exception {
         final Settings settings = settings("sk-ant-probe-secret", 1);
-        final Probe probe = new Probe(client, () -> settings);
+        final Probe<Settings> probe = AnthropicProvider.probe(client, () -> settings);
         assertThat(probe.name()).isEqualTo("provider.paid");
         assertThat(probe.check().get(0).message()).contains("not probed yet");
         probe.start();
@@ -115,7 +115,7 @@ class ProbeTest {
     void theFakeUpstreamListsModelsInAnthropicShape() throws Exception {
         try (FakeUpstream fake = FakeUpstream.start()) {
             final Settings settings = settings(fake.baseUrl(), "sk-ant-x", 1);
-            final Probe probe = new Probe(client, () -> settings);
+            final Probe<Settings> probe = AnthropicProvider.probe(client, () -> settings);
             probe.start();
             assertThat(await(probe, "answers").severity()).isEqualTo(Severity.OK);
             probe.stop();
@@ -129,25 +129,18 @@ class ProbeTest {
 
     @Test
     void withoutAKeyOrWithTheProbeOffNothingIsSent() throws Exception {
-        final Probe inert = new Probe(client, () -> settings("", 1));
+        final Probe<Settings> inert = AnthropicProvider.probe(client, () -> settings("", 1));
         inert.start();
         Thread.sleep(300);
         assertThat(inert.check().get(0).message()).contains("inert: no API key");
         assertThat(key.get()).isNull();
         inert.stop();
 
-        final Probe off = new Probe(client, () -> settings("sk-x", 0));
+        final Probe<Settings> off = AnthropicProvider.probe(client, () -> settings("sk-x", 0));
         off.start();
         Thread.sleep(300);
         assertThat(off.check().get(0).message()).contains("probe off");
         assertThat(key.get()).isNull();
         off.stop();
-    }
-
-    @Test
-    void aFailureBeforeSendingIsReportedToo() {
-        final HealthResult result = Probe.judge(settings("sk-x", 1), 0,
-                new IOException("refused"), Duration.ZERO);
-        assertThat(result.message()).contains("does not answer: refused");
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import lodestar.api.chat.ChatChunk;
 import lodestar.api.chat.ChatResponse;
 import lodestar.api.chat.Usage;
+import lodestar.provider.common.SseReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -11,6 +11,8 @@ import lodestar.api.provider.CallOptions;
 import lodestar.api.provider.ChatCall;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.Recorder;
+import lodestar.provider.common.ScriptedServer;
 import org.junit.jupiter.api.Test;
 
 /** Answers the fake does not script: cut, stalled or mistyped streams and bodies. */
@@ -23,7 +25,7 @@ class ScriptedAnswersTest {
             + "\"Hi\"}}\n\n";
 
     private static Recorder chat(final ScriptedServer server, final boolean stream) {
-        final AnthropicProvider provider = provider(properties(server.baseUrl()));
+        final AnthropicProvider provider = provider(properties(server.origin()));
         try {
             final Recorder recorder = new Recorder();
             provider.chat(request("m", "hi", stream), CallOptions.of("r"), recorder);
@@ -92,7 +94,7 @@ class ScriptedAnswersTest {
     void cancelFreesAStalledStream() throws Exception {
         try (ScriptedServer server = new ScriptedServer(200, "text/event-stream",
                 List.of(START, TEXT), true)) {
-            final AnthropicProvider provider = provider(properties(server.baseUrl()));
+            final AnthropicProvider provider = provider(properties(server.origin()));
             try {
                 final Recorder recorder = new Recorder();
                 final ChatCall call = provider.chat(request("m", "hi", true),

@@ -12,6 +12,8 @@ import lodestar.api.chat.Usage;
 import lodestar.api.provider.ChatListener;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.Exchange;
+import lodestar.provider.common.SseReader;
 
 /**
  * A {@code generateContent} call (one JSON answer) or a {@code streamGenerateContent?alt=sse}
@@ -19,7 +21,7 @@ import lodestar.api.provider.ProviderFailure;
  * the connection does, there is no {@code [DONE]}), translated into canonical answers or chunks
  * as they arrive.
  */
-final class ChatExchange extends Exchange {
+final class ChatExchange extends Exchange<Settings> {
 
     /** Largest non-streamed answer accepted. */
     static final int MAX_ANSWER_BYTES = 32 * 1024 * 1024;
@@ -48,7 +50,7 @@ final class ChatExchange extends Exchange {
     ChatExchange(final Settings settings, final ObjectMapper mapper, final Clock clock,
             final boolean stream, final String model, final boolean includeUsage,
             final Supplier<String> callIds, final ChatListener listener) {
-        super(settings, mapper, clock, stream);
+        super(settings, mapper, clock, stream, Failures.REDACTOR, Failures::httpError);
         this.model = model;
         this.includeUsage = includeUsage;
         this.callIds = callIds;

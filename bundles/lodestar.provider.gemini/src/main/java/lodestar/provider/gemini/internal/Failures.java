@@ -3,32 +3,19 @@ package lodestar.provider.gemini.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.net.ConnectException;
-import java.net.ProtocolException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
-import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
-import org.eclipse.jetty.client.HttpResponseException;
+import lodestar.provider.common.Redactor;
+import lodestar.provider.common.UpstreamFailures;
 
 /**
  * Turns upstream errors (HTTP statuses, error bodies, mid-stream error events, I/O exceptions)
@@ -36,17 +23,13 @@ import org.eclipse.jetty.client.HttpResponseException;
  */
 final class Failures {
 
-    /** How much of an error body is read. */
-    static final int ERROR_BODY_LIMIT = 64 * 1024;
-    /** Longest message passed on. */
-    static final int MESSAGE_LIMIT = 500;
-
     private static final Pattern KEY_LIKE = Pattern.compile(
             "(?<![A-Za-z0-9])AIza[A-Za-z0-9_\\-]{20,}");
     private static final Pattern KEY_PARAMETER = Pattern.compile("(?i)([?&]key=)[^&\\s\"']+");
     private static final BigDecimal MAX_DELAY_SECONDS = BigDecimal.valueOf(86_400L * 365);
-    private static final Pattern BEARER = Pattern.compile("(?i)bearer\\s+\\S+");
-    private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\s]+");
+    /** Removes the key, bearer tokens, Google API keys and {@code key=} parameters. */
+    static final Redactor REDACTOR = new Redactor().and(KEY_LIKE, "[redacted]")
+            .and(KEY_PARAMETER, "$1[redacted]");
 
     private Failures() {
     }
@@ -85,7 +68,7 @@ final class Failures {
         if (message.isBlank()) {
             message = text.isBlank() ? "HTTP " + status : "HTTP " + status + ": " + text;
         }
-        final Duration wait = retryAfter(header, now);
+        final Duration wait = UpstreamFailures.retryAfter(header, now);
         return new ProviderFailure(kindOf(status, error, text), status,
                 sanitize(message, secret), wait != null ? wait : retryDelay(error), false);
     }
@@ -229,133 +212,15 @@ final class Failures {
     }
 
     /**
-     * A failure for an exception of the HTTP exchange (Jetty's client reports a connect timeout
-     * as {@link SocketTimeoutException}, an idle connection as {@link TimeoutException}, a cut
-     * connection as an {@link EOFException} or another {@link IOException}, an unreadable
-     * response as {@link HttpResponseException}, a full request queue as
-     * {@link RejectedExecutionException}).
-     *
-     * @param error the exception, possibly wrapped
-     * @param settings the settings in force, for timeout values in messages
-     * @param outputStarted whether output had been delivered
-     * @return the failure
-     */
-    static ProviderFailure ofThrowable(final Throwable error, final Settings settings,
-            final boolean outputStarted) {
-        final Throwable cause = unwrap(error);
-        final String secret = settings.apiKey();
-        final String detail = cause.getMessage() == null ? cause.getClass().getSimpleName()
-                : cause.getMessage();
-        final FailureKind kind;
-        final String message;
-        if (cause instanceof SocketTimeoutException) {
-            kind = FailureKind.TIMEOUT;
-            message = "could not connect within " + settings.connectTimeout().toMillis()
-                    + " ms (connect timeout)";
-        } else if (cause instanceof TimeoutException) {
-            kind = FailureKind.TIMEOUT;
-            message = "connection timed out: " + detail;
-        } else if (cause instanceof ProtocolException
-                || cause instanceof HttpResponseException) {
-            kind = FailureKind.PROTOCOL;
-            message = detail;
-        } else if (cause instanceof ConnectException || cause instanceof UnknownHostException
-                || cause instanceof UnresolvedAddressException) {
-            kind = FailureKind.CONNECTION;
-            message = "cannot connect: " + detail;
-        } else if (cause instanceof EOFException) {
-            kind = FailureKind.CONNECTION;
-            message = "connection closed by the upstream: " + detail;
-        } else if (cause instanceof IOException) {
-            kind = FailureKind.CONNECTION;
-            message = "connection failed: " + detail;
-        } else if (cause instanceof RejectedExecutionException) {
-            kind = FailureKind.OVERLOADED;
-            message = "request not sent: " + detail;
-        } else {
-            kind = FailureKind.CONNECTION;
-            message = "unexpected " + cause.getClass().getName() + ": " + detail;
-        }
-        return new ProviderFailure(kind, 0, sanitize(message, secret), null, outputStarted);
-    }
-
-    /**
-     * The message of a first-byte timeout.
-     *
-     * @param firstByteTimeout the first-byte timeout of the call
-     * @return the message
-     */
-    static String firstByteTimeout(final Duration firstByteTimeout) {
-        return "no answer within " + firstByteTimeout.toMillis() + " ms (first-byte timeout)";
-    }
-
-    private static Throwable unwrap(final Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException
-                || cause instanceof UncheckedIOException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
-    /**
-     * Reads {@code retry-after-ms} or {@code Retry-After} (delta-seconds or HTTP-date).
-     *
-     * @param header the response headers: first value by case-insensitive name, or
-     *     {@code null} when absent
-     * @param now the current time
-     * @return the wait, or {@code null} when absent or unreadable
-     */
-    static Duration retryAfter(final Function<String, String> header, final Instant now) {
-        final String millis = header.apply("retry-after-ms");
-        if (millis != null) {
-            try {
-                final double value = Double.parseDouble(millis.trim());
-                if (value >= 0 && !Double.isInfinite(value)) {
-                    return Duration.ofMillis(Math.round(value));
-                }
-            } catch (final NumberFormatException ignored) {
-                // fall back to Retry-After
-            }
-        }
-        final String raw = header.apply("retry-after");
-        if (raw == null) {
-            return null;
-        }
-        final String value = raw.trim();
-        try {
-            final double seconds = Double.parseDouble(value);
-            return seconds >= 0 && !Double.isInfinite(seconds)
-                    ? Duration.ofMillis(Math.round(seconds * 1000)) : null;
-        } catch (final NumberFormatException notSeconds) {
-            try {
-                final Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME)
-                        .toInstant();
-                return at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
-            } catch (final DateTimeParseException notADate) {
-                return null;
-            }
-        }
-    }
-
-    /**
      * Makes a message safe to log and pass on: the key, anything that looks like a Google API key
      * ({@code AIza...}), {@code key=} URL parameters and bearer tokens removed, white space
-     * collapsed, at most {@value #MESSAGE_LIMIT} characters.
+     * collapsed, at most {@value Redactor#MESSAGE_LIMIT} characters.
      *
      * @param text the message
      * @param secret the API key, or {@code null}
      * @return the safe message
      */
     static String sanitize(final String text, final String secret) {
-        String safe = text == null ? "" : text;
-        if (secret != null && !secret.isEmpty()) {
-            safe = safe.replace(secret, "[redacted]");
-        }
-        safe = BEARER.matcher(safe).replaceAll("Bearer [redacted]");
-        safe = KEY_LIKE.matcher(safe).replaceAll("[redacted]");
-        safe = KEY_PARAMETER.matcher(safe).replaceAll("$1[redacted]");
-        safe = CONTROL.matcher(safe).replaceAll(" ").trim();
-        return safe.length() > MESSAGE_LIMIT ? safe.substring(0, MESSAGE_LIMIT - 3) + "..." : safe;
+        return REDACTOR.sanitize(text, secret);
     }
 }

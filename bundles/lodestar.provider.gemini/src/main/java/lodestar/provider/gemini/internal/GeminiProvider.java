@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import lodestar.api.chat.ChatRequest;
 import lodestar.api.health.HealthContributor;
@@ -32,6 +33,11 @@ import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.Configs;
+import lodestar.provider.common.Exchange;
+import lodestar.provider.common.InvalidConfigException;
+import lodestar.provider.common.Probe;
+import lodestar.provider.common.UpstreamFailures;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
@@ -113,7 +119,7 @@ public final class GeminiProvider implements ModelProvider {
     private final Clock clock;
     private final ObjectMapper mapper;
     private final HttpClient client;
-    private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<Exchange<?>> inFlight = ConcurrentHashMap.newKeySet();
     private final Object configLock = new Object();
     /** Makes tool call ids unique across calls (Gemini gives none). */
     private final AtomicLong callSeed = new AtomicLong(System.currentTimeMillis());
@@ -121,7 +127,7 @@ public final class GeminiProvider implements ModelProvider {
     private volatile boolean active;
     private volatile ServiceRegistration<ModelProvider> registration;
     private volatile ServiceRegistration<HealthContributor> health;
-    private final Probe probe;
+    private final Probe<Settings> probe;
 
     /**
      * Activates with a factory configuration and registers the service.
@@ -164,7 +170,7 @@ public final class GeminiProvider implements ModelProvider {
         final Settings initial;
         try {
             initial = Settings.parse(config, properties, env);
-        } catch (final Settings.InvalidConfigException e) {
+        } catch (final InvalidConfigException e) {
             LOG.error("{}; provider not started", e.getMessage());
             throw e;
         }
@@ -174,7 +180,7 @@ public final class GeminiProvider implements ModelProvider {
                 .withClassLoader(GeminiProvider.class.getClassLoader()));
         this.client = newClient(initial);
         this.settings = initial;
-        this.probe = new Probe(client, () -> settings);
+        this.probe = probe(client, () -> settings);
         this.active = true;
         report(initial, null);
     }
@@ -191,7 +197,7 @@ public final class GeminiProvider implements ModelProvider {
         final Settings next;
         try {
             next = Settings.parse(config, properties, env);
-        } catch (final Settings.InvalidConfigException e) {
+        } catch (final InvalidConfigException e) {
             LOG.error("{}; keeping the previous configuration of provider {}", e.getMessage(),
                     settings.id());
             return;
@@ -238,7 +244,7 @@ public final class GeminiProvider implements ModelProvider {
             }
         }
         probe.stop();
-        for (final Exchange call : List.copyOf(inFlight)) {
+        for (final Exchange<?> call : List.copyOf(inFlight)) {
             call.fail(FailureKind.CONNECTION, 0, STOPPED);
         }
         stopClient();
@@ -342,7 +348,7 @@ public final class GeminiProvider implements ModelProvider {
         }
     }
 
-    private void start(final Exchange call, final Settings current, final String path,
+    private void start(final Exchange<?> call, final Settings current, final String path,
             final byte[] body, final CallOptions given) {
         final CallOptions options = given == null ? CallOptions.of(null) : given;
         if (!active) {
@@ -359,7 +365,7 @@ public final class GeminiProvider implements ModelProvider {
         final Duration total = positive(options.totalTimeout(), current.totalTimeout());
         final Request request;
         try {
-            request = request(current, path, body, call.stream, total, options);
+            request = request(current, path, body, call.isStream(), total, options);
         } catch (final IllegalArgumentException e) {
             failLater(call, FailureKind.BAD_REQUEST, "cannot build the upstream request: "
                     + e.getMessage());
@@ -378,7 +384,7 @@ public final class GeminiProvider implements ModelProvider {
                     total.toMillis(), TimeUnit.MILLISECONDS));
             if (firstByte.compareTo(total) < 0) {
                 call.attachFirstByteTimer(scheduler.schedule(() -> later(() -> call.fail(
-                        FailureKind.TIMEOUT, 0, Failures.firstByteTimeout(firstByte))),
+                        FailureKind.TIMEOUT, 0, UpstreamFailures.firstByteTimeout(firstByte))),
                         firstByte.toMillis(), TimeUnit.MILLISECONDS));
             }
         } catch (final RejectedExecutionException e) {
@@ -389,7 +395,8 @@ public final class GeminiProvider implements ModelProvider {
         try {
             request.send(call);
         } catch (final RuntimeException e) {
-            later(() -> call.fail(Failures.ofThrowable(e, current, false)));
+            later(() -> call.fail(UpstreamFailures.ofThrowable(e, current, false,
+                    Failures.REDACTOR)));
         }
     }
 
@@ -409,7 +416,7 @@ public final class GeminiProvider implements ModelProvider {
                         name.toLowerCase(Locale.ROOT))) {
                     return;
                 }
-                if (Settings.isValidHeader(name, value)) {
+                if (Configs.isValidHeader(name, value)) {
                     headers.put(name, value);
                 } else {
                     LOG.debug("provider {}: forwarded header {} not sent: invalid name or value",
@@ -441,7 +448,7 @@ public final class GeminiProvider implements ModelProvider {
         return given == null || given.isZero() || given.isNegative() ? fallback : given;
     }
 
-    private void failLater(final Exchange call, final FailureKind kind, final String message) {
+    private void failLater(final Exchange<?> call, final FailureKind kind, final String message) {
         later(() -> call.fail(kind, 0, message));
     }
 
@@ -553,5 +560,25 @@ public final class GeminiProvider implements ModelProvider {
      */
     HttpClient httpClient() {
         return client;
+    }
+
+    /**
+     * The health probe {@code provider.<id>}: {@code GET <baseUrl>/models?pageSize=1} with the
+     * key in {@code x-goog-api-key} (listing models is free of charge; one model is enough to
+     * know that the key works). A rejected key is 401, 403, or Google's 400
+     * {@code API_KEY_INVALID}.
+     *
+     * @param client the HTTP client
+     * @param settings the settings in force
+     * @return the probe, not started
+     */
+    static Probe<Settings> probe(final HttpClient client, final Supplier<Settings> settings) {
+        return new Probe<>(client, settings, Failures.REDACTOR, "/models", "?pageSize=1",
+                (current, headers) -> {
+                    headers.put(KEY_HEADER, current.apiKey());
+                    current.extraHeaders().forEach(headers::put);
+                }, (status, body) -> status == 401 || status == 403 || status == 400
+                        && body != null && (body.contains("API_KEY_")
+                                || body.toLowerCase(Locale.ROOT).contains("api key")));
     }
 }

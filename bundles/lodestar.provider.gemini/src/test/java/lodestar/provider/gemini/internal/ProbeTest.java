@@ -3,7 +3,6 @@ package lodestar.provider.gemini.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -13,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import lodestar.api.health.HealthResult;
 import lodestar.api.health.Severity;
+import lodestar.provider.common.Probe;
 import lodestar.test.upstream.FakeUpstream;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterEach;
@@ -71,7 +71,7 @@ class ProbeTest {
                 + "/v1beta");
     }
 
-    private static HealthResult await(final Probe probe, final String text)
+    private static HealthResult await(final Probe<Settings> probe, final String text)
             throws InterruptedException {
         final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (System.nanoTime() < deadline) {
@@ -88,7 +88,7 @@ class ProbeTest {
     void answersRejectedKeysAndServerErrorsAreJudged() throws Exception {
         final String secret = "AIzaSyProbe-secret-0123456789abcdefgh";
         final Settings settings = settings(secret, 1);
-        final Probe probe = new Probe(client, () -> settings);
+        final Probe<Settings> probe = GeminiProvider.probe(client, () -> settings);
         assertThat(probe.name()).isEqualTo("provider.paid");
         assertThat(probe.check().get(0).message()).contains("not probed yet");
         probe.start();
@@ -130,7 +130,7 @@ class ProbeTest {
     void theFakeUpstreamAnswersTheProbe() throws Exception {
         try (FakeUpstream fake = FakeUpstream.start()) {
             final Settings settings = settings("AIza-fake", 60, fake.baseUrl() + "/v1beta");
-            final Probe probe = new Probe(client, () -> settings);
+            final Probe<Settings> probe = GeminiProvider.probe(client, () -> settings);
             probe.start();
             assertThat(await(probe, "answers").severity()).isEqualTo(Severity.OK);
             assertThat(fake.requests().get(0).method()).isEqualTo("GET");
@@ -142,25 +142,18 @@ class ProbeTest {
 
     @Test
     void withoutAKeyOrWithTheProbeOffNothingIsSent() throws Exception {
-        final Probe inert = new Probe(client, () -> settings("", 1));
+        final Probe<Settings> inert = GeminiProvider.probe(client, () -> settings("", 1));
         inert.start();
         Thread.sleep(300);
         assertThat(inert.check().get(0).message()).contains("inert: no API key");
         assertThat(key.get()).isNull();
         inert.stop();
 
-        final Probe off = new Probe(client, () -> settings("AIza-x", 0));
+        final Probe<Settings> off = GeminiProvider.probe(client, () -> settings("AIza-x", 0));
         off.start();
         Thread.sleep(300);
         assertThat(off.check().get(0).message()).contains("probe off");
         assertThat(key.get()).isNull();
         off.stop();
-    }
-
-    @Test
-    void aFailureBeforeSendingIsReportedToo() {
-        final HealthResult result = Probe.judge(settings("AIza-x", 1), 0,
-                new IOException("refused"), null, Duration.ZERO);
-        assertThat(result.message()).contains("does not answer: refused");
     }
 }

@@ -13,6 +13,10 @@ import lodestar.api.provider.CallOptions;
 import lodestar.api.provider.ChatCall;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.Recorder;
+import lodestar.provider.common.Redactor;
+import lodestar.provider.common.ScriptedServer;
+import lodestar.provider.common.UpstreamFailures;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.Destination;
 import org.junit.jupiter.api.Test;
@@ -242,7 +246,7 @@ class StalledStreamTest {
 
     @Test
     void aLongErrorBodyIsCutAtItsLimit() throws Exception {
-        final String page = "<html>" + "x".repeat(Failures.ERROR_BODY_LIMIT) + "</html>";
+        final String page = "<html>" + "x".repeat(UpstreamFailures.ERROR_BODY_LIMIT) + "</html>";
         try (ScriptedServer server = new ScriptedServer(500, "text/html", List.of(page, page),
                 true)) {
             final GeminiProvider provider = provider(properties(server.baseUrl()));
@@ -251,7 +255,7 @@ class StalledStreamTest {
             final ProviderFailure failure = recorder.failure();
             assertThat(failure.kind()).isEqualTo(FailureKind.SERVER_ERROR);
             assertThat(failure.message()).startsWith("HTTP 500: <html>xxx")
-                    .hasSize(Failures.MESSAGE_LIMIT);
+                    .hasSize(Redactor.MESSAGE_LIMIT);
             awaitIdle(provider);
             provider.deactivate();
         }

@@ -11,9 +11,11 @@ import lodestar.api.chat.Usage;
 import lodestar.api.provider.ChatListener;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.Exchange;
+import lodestar.provider.common.SseReader;
 
 /** A chat completion call: a JSON answer, or a stream of chunks ended by {@code [DONE]}. */
-final class ChatExchange extends Exchange {
+final class ChatExchange extends Exchange<Settings> {
 
     /** Largest non-streamed answer accepted. */
     static final int MAX_ANSWER_BYTES = 32 * 1024 * 1024;
@@ -27,7 +29,7 @@ final class ChatExchange extends Exchange {
 
     ChatExchange(final Settings settings, final ObjectMapper mapper, final Clock clock,
             final boolean stream, final ChatListener listener) {
-        super(settings, mapper, clock, stream);
+        super(settings, mapper, clock, stream, Failures.REDACTOR, Failures::httpError);
         this.listener = listener;
     }
 

@@ -9,12 +9,14 @@ import lodestar.api.chat.Usage;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ForwardListener;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.Exchange;
+import lodestar.provider.common.SseReader;
 
 /**
  * A forwarded call ({@code embeddings}, {@code completions}): the answer is passed on as bytes,
  * whole server-sent events for a stream, and its {@code usage} read on the way.
  */
-final class ForwardExchange extends Exchange {
+final class ForwardExchange extends Exchange<Settings> {
 
     /** Largest answer kept to read its usage; larger answers complete without usage. */
     static final int MAX_USAGE_SCAN_BYTES = 16 * 1024 * 1024;
@@ -26,7 +28,7 @@ final class ForwardExchange extends Exchange {
 
     ForwardExchange(final Settings settings, final ObjectMapper mapper, final Clock clock,
             final boolean stream, final ForwardListener listener) {
-        super(settings, mapper, clock, stream);
+        super(settings, mapper, clock, stream, Failures.REDACTOR, Failures::httpError);
         this.listener = listener;
     }
 

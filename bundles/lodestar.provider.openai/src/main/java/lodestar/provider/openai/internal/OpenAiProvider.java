@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import lodestar.api.chat.ChatRequest;
 import lodestar.api.health.HealthContributor;
@@ -28,6 +29,11 @@ import lodestar.api.provider.ForwardListener;
 import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
+import lodestar.provider.common.Configs;
+import lodestar.provider.common.Exchange;
+import lodestar.provider.common.InvalidConfigException;
+import lodestar.provider.common.Probe;
+import lodestar.provider.common.UpstreamFailures;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
@@ -102,13 +108,13 @@ public final class OpenAiProvider implements ModelProvider {
     private final Clock clock;
     private final ObjectMapper mapper;
     private final HttpClient client;
-    private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<Exchange<?>> inFlight = ConcurrentHashMap.newKeySet();
     private final Object configLock = new Object();
     private volatile Settings settings;
     private volatile boolean active;
     private volatile ServiceRegistration<ModelProvider> registration;
     private volatile ServiceRegistration<HealthContributor> health;
-    private final Probe probe;
+    private final Probe<Settings> probe;
 
     /**
      * Activates with a factory configuration and registers the service.
@@ -151,7 +157,7 @@ public final class OpenAiProvider implements ModelProvider {
         final Settings initial;
         try {
             initial = Settings.parse(config, properties, env);
-        } catch (final Settings.InvalidConfigException e) {
+        } catch (final InvalidConfigException e) {
             LOG.error("{}; provider not started", e.getMessage());
             throw e;
         }
@@ -161,7 +167,7 @@ public final class OpenAiProvider implements ModelProvider {
                 .withClassLoader(OpenAiProvider.class.getClassLoader()));
         this.client = newClient(initial);
         this.settings = initial;
-        this.probe = new Probe(client, () -> settings);
+        this.probe = probe(client, () -> settings);
         this.active = true;
         report(initial, null);
     }
@@ -178,7 +184,7 @@ public final class OpenAiProvider implements ModelProvider {
         final Settings next;
         try {
             next = Settings.parse(config, properties, env);
-        } catch (final Settings.InvalidConfigException e) {
+        } catch (final InvalidConfigException e) {
             LOG.error("{}; keeping the previous configuration of provider {}", e.getMessage(),
                     settings.id());
             return;
@@ -225,7 +231,7 @@ public final class OpenAiProvider implements ModelProvider {
             }
         }
         probe.stop();
-        for (final Exchange call : List.copyOf(inFlight)) {
+        for (final Exchange<?> call : List.copyOf(inFlight)) {
             call.fail(FailureKind.CONNECTION, 0, STOPPED);
         }
         stopClient();
@@ -294,7 +300,7 @@ public final class OpenAiProvider implements ModelProvider {
         return call;
     }
 
-    private void start(final Exchange call, final Settings current, final String endpoint,
+    private void start(final Exchange<?> call, final Settings current, final String endpoint,
             final byte[] body, final CallOptions given) {
         final CallOptions options = given == null ? CallOptions.of(null) : given;
         if (!active) {
@@ -311,7 +317,7 @@ public final class OpenAiProvider implements ModelProvider {
         final Duration total = positive(options.totalTimeout(), current.totalTimeout());
         final Request request;
         try {
-            request = request(current, endpoint, body, call.stream, total, options);
+            request = request(current, endpoint, body, call.isStream(), total, options);
         } catch (final IllegalArgumentException e) {
             failLater(call, FailureKind.BAD_REQUEST, "cannot build the upstream request: "
                     + e.getMessage());
@@ -330,7 +336,7 @@ public final class OpenAiProvider implements ModelProvider {
                     total.toMillis(), TimeUnit.MILLISECONDS));
             if (firstByte.compareTo(total) < 0) {
                 call.attachFirstByteTimer(scheduler.schedule(() -> later(() -> call.fail(
-                        FailureKind.TIMEOUT, 0, Failures.firstByteTimeout(firstByte))),
+                        FailureKind.TIMEOUT, 0, UpstreamFailures.firstByteTimeout(firstByte))),
                         firstByte.toMillis(), TimeUnit.MILLISECONDS));
             }
         } catch (final RejectedExecutionException e) {
@@ -341,7 +347,8 @@ public final class OpenAiProvider implements ModelProvider {
         try {
             request.send(call);
         } catch (final RuntimeException e) {
-            later(() -> call.fail(Failures.ofThrowable(e, current, false)));
+            later(() -> call.fail(UpstreamFailures.ofThrowable(e, current, false,
+                    Failures.REDACTOR)));
         }
     }
 
@@ -361,7 +368,7 @@ public final class OpenAiProvider implements ModelProvider {
                         name.toLowerCase(Locale.ROOT))) {
                     return;
                 }
-                if (Settings.isValidHeader(name, value)) {
+                if (Configs.isValidHeader(name, value)) {
                     headers.put(name, value);
                 } else {
                     LOG.debug("provider {}: forwarded header {} not sent: invalid name or value",
@@ -393,7 +400,7 @@ public final class OpenAiProvider implements ModelProvider {
         return given == null || given.isZero() || given.isNegative() ? fallback : given;
     }
 
-    private void failLater(final Exchange call, final FailureKind kind, final String message) {
+    private void failLater(final Exchange<?> call, final FailureKind kind, final String message) {
         later(() -> call.fail(kind, 0, message));
     }
 
@@ -505,5 +512,19 @@ public final class OpenAiProvider implements ModelProvider {
      */
     HttpClient httpClient() {
         return client;
+    }
+
+    /**
+     * The health probe {@code provider.<id>}: {@code GET <baseUrl>/models} with the key as a
+     * bearer token (free of charge at OpenAI-compatible APIs).
+     *
+     * @param client the HTTP client
+     * @param settings the settings in force
+     * @return the probe, not started
+     */
+    static Probe<Settings> probe(final HttpClient client, final Supplier<Settings> settings) {
+        return new Probe<>(client, settings, Failures.REDACTOR, "/models", "",
+                (current, headers) -> headers.put(HttpHeader.AUTHORIZATION,
+                        "Bearer " + current.apiKey()), Probe.UNAUTHORIZED);
     }
 }

@@ -5,25 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.ProtocolException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
-import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.io.EofException;
 import org.junit.jupiter.api.Test;
 
 class FailuresTest {
@@ -36,34 +24,6 @@ class FailuresTest {
         final HttpFields.Mutable fields = HttpFields.build();
         values.forEach(fields::add);
         return fields.asImmutable()::get;
-    }
-
-    private static Settings settings() {
-        return Settings.parse(Fixtures.config(Fixtures.properties("http://h/v1")),
-                Fixtures.properties("http://h/v1"), k -> null);
-    }
-
-    @Test
-    void retryAfterIsSecondsMillisecondsOrADate() {
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after", "12")), NOW))
-                .isEqualTo(Duration.ofSeconds(12));
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after", "1.5")), NOW))
-                .isEqualTo(Duration.ofMillis(1500));
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after-ms", "250",
-                "retry-after", "1")), NOW)).isEqualTo(Duration.ofMillis(250));
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after-ms", "soon",
-                "retry-after", "3")), NOW)).isEqualTo(Duration.ofSeconds(3));
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after",
-                "Thu, 26 Nov 2026 10:00:30 GMT")), NOW)).isEqualTo(Duration.ofSeconds(30));
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after",
-                "Thu, 26 Nov 2026 09:00:00 GMT")), NOW)).isEqualTo(Duration.ZERO);
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after", "later")), NOW)).isNull();
-        assertThat(Failures.retryAfter(headers(Map.of("retry-after", "-4")), NOW)).isNull();
-        assertThat(Failures.retryAfter(headers(Map.of()), NOW)).isNull();
-        assertThat(Failures.retryAfter(headers(Map.of("Retry-After", "2")), NOW))
-                .isEqualTo(Duration.ofSeconds(2));
-        assertThat(Failures.retryAfter(headers(Map.of("Retry-After-Ms", "-1",
-                "Retry-After", "Infinity")), NOW)).isNull();
     }
 
     @Test
@@ -123,46 +83,5 @@ class FailuresTest {
     private static FailureKind kind(final String error) throws IOException {
         final JsonNode node = JSON.readTree(error);
         return Failures.inlineError(node, 200, false, null).kind();
-    }
-
-    @Test
-    void exceptionsAreClassified() {
-        final Settings settings = settings();
-        assertThat(Failures.ofThrowable(new CompletionException(
-                new SocketTimeoutException("Connect Timeout")), settings, false).message())
-                .isEqualTo("could not connect within 5000 ms (connect timeout)");
-        final ProviderFailure timeout = Failures.ofThrowable(
-                new TimeoutException("Idle timeout 1000 ms elapsed"), settings, false);
-        assertThat(timeout.kind()).isEqualTo(FailureKind.TIMEOUT);
-        assertThat(timeout.message())
-                .isEqualTo("connection timed out: Idle timeout 1000 ms elapsed");
-        assertThat(Failures.firstByteTimeout(Duration.ofMillis(1234)))
-                .isEqualTo("no answer within 1234 ms (first-byte timeout)");
-        assertThat(Failures.ofThrowable(new ProtocolException("bad"), settings, true)
-                .kind()).isEqualTo(FailureKind.PROTOCOL);
-        final ProviderFailure badResponse = Failures.ofThrowable(new HttpResponseException(
-                "HTTP protocol violation: bad response", null), settings, false);
-        assertThat(badResponse.kind()).isEqualTo(FailureKind.PROTOCOL);
-        assertThat(badResponse.message()).isEqualTo("HTTP protocol violation: bad response");
-        assertThat(Failures.ofThrowable(new ConnectException(null), settings, false)
-                .message()).isEqualTo("cannot connect: ConnectException");
-        assertThat(Failures.ofThrowable(new UnknownHostException("nowhere.invalid"), settings,
-                false).message()).isEqualTo("cannot connect: nowhere.invalid");
-        final ProviderFailure eof = Failures.ofThrowable(new ExecutionException(
-                new EofException()), settings, true);
-        assertThat(eof.kind()).isEqualTo(FailureKind.CONNECTION);
-        assertThat(eof.message()).isEqualTo("connection closed by the upstream: EofException");
-        assertThat(eof.outputStarted()).isTrue();
-        final ProviderFailure io = Failures.ofThrowable(new ClosedChannelException(), settings,
-                true);
-        assertThat(io.kind()).isEqualTo(FailureKind.CONNECTION);
-        assertThat(io.message()).isEqualTo("connection failed: ClosedChannelException");
-        final ProviderFailure queued = Failures.ofThrowable(new RejectedExecutionException(
-                "Max requests queued per destination 1024 exceeded"), settings, false);
-        assertThat(queued.kind()).isEqualTo(FailureKind.OVERLOADED);
-        assertThat(Failures.ofThrowable(new IllegalStateException("odd"), settings,
-                false).message()).isEqualTo("unexpected java.lang.IllegalStateException: odd");
-        assertThat(Failures.ofThrowable(new IOException("reset " + Fixtures.KEY), settings,
-                false).message()).isEqualTo("connection failed: reset [redacted]");
     }
 }

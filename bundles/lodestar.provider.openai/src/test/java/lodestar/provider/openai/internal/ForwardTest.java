@@ -12,6 +12,8 @@ import lodestar.api.provider.CallOptions;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.Recorder;
+import lodestar.provider.common.ScriptedServer;
 import lodestar.test.upstream.FakeUpstream;
 import lodestar.test.upstream.Fault;
 import org.junit.jupiter.api.AfterEach;

@@ -3,7 +3,6 @@ package lodestar.provider.openai.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -11,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import lodestar.api.health.HealthResult;
 import lodestar.api.health.Severity;
+import lodestar.provider.common.Probe;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,7 +55,7 @@ class ProbeTest {
         return Settings.parse(Fixtures.config(props), props, name -> null);
     }
 
-    private static HealthResult await(final Probe probe, final String text)
+    private static HealthResult await(final Probe<Settings> probe, final String text)
             throws InterruptedException {
         final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (System.nanoTime() < deadline) {
@@ -71,7 +71,7 @@ class ProbeTest {
     @Test
     void answersRejectedKeysAndServerErrorsAreJudged() throws Exception {
         final Settings settings = settings("sk-probe-secret", 1);
-        final Probe probe = new Probe(client, () -> settings);
+        final Probe<Settings> probe = OpenAiProvider.probe(client, () -> settings);
         assertThat(probe.name()).isEqualTo("provider.paid");
         assertThat(probe.check().get(0).message()).contains("not probed yet");
         probe.start();
@@ -101,25 +101,18 @@ class ProbeTest {
 
     @Test
     void withoutAKeyOrWithTheProbeOffNothingIsSent() throws Exception {
-        final Probe inert = new Probe(client, () -> settings("", 1));
+        final Probe<Settings> inert = OpenAiProvider.probe(client, () -> settings("", 1));
         inert.start();
         Thread.sleep(300);
         assertThat(inert.check().get(0).message()).contains("inert: no API key");
         assertThat(authorization.get()).isNull();
         inert.stop();
 
-        final Probe off = new Probe(client, () -> settings("sk-x", 0));
+        final Probe<Settings> off = OpenAiProvider.probe(client, () -> settings("sk-x", 0));
         off.start();
         Thread.sleep(300);
         assertThat(off.check().get(0).message()).contains("probe off");
         assertThat(authorization.get()).isNull();
         off.stop();
-    }
-
-    @Test
-    void aFailureBeforeSendingIsReportedToo() {
-        final HealthResult result = Probe.judge(settings("sk-x", 1), 0,
-                new IOException("refused"), Duration.ZERO);
-        assertThat(result.message()).contains("does not answer: refused");
     }
 }

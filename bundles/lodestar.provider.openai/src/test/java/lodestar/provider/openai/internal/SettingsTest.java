@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import lodestar.api.provider.ModelInfo;
+import lodestar.provider.common.Configs;
+import lodestar.provider.common.InvalidConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,10 +32,10 @@ class SettingsTest {
         return Settings.parse(config(props), props, env::get);
     }
 
-    private static Settings.InvalidConfigException invalid(final Map<String, Object> props) {
+    private static InvalidConfigException invalid(final Map<String, Object> props) {
         try {
             parse(props);
-        } catch (final Settings.InvalidConfigException e) {
+        } catch (final InvalidConfigException e) {
             assertThat(e.getMessage()).startsWith("Invalid configuration in " + FILE + ": ");
             assertThat(e.source()).isEqualTo(FILE);
             assertThat(e.getMessage()).doesNotContain(KEY);
@@ -72,7 +74,8 @@ class SettingsTest {
         assertThat(parse(props).id()).isEqualTo("openai-test");
         props.remove(Settings.FILE_PROPERTY);
         assertThat(parse(props).id()).isEqualTo("openai");
-        assertThat(Settings.source(props)).isEqualTo("configuration lodestar.provider.openai");
+        assertThat(Configs.source(props, Settings.PID))
+                .isEqualTo("configuration lodestar.provider.openai");
     }
 
     @Test
@@ -119,16 +122,6 @@ class SettingsTest {
         final Settings settings = parse(props);
         assertThat(settings.hasKey()).isFalse();
         assertThat(settings.keyHint()).isEqualTo("OPENAI_API_KEY");
-
-        Files.writeString(file, ".apiKey=$[env:XAI_API_KEY]\n");
-        assertThat(Settings.referenceInFile(file.toString())).isEqualTo("XAI_API_KEY");
-        Files.writeString(file, ".apiKey=\n");
-        assertThat(Settings.referenceInFile(file.toString())).isNull();
-        Files.writeString(file, ".apiKey=${env:bad name}\n");
-        assertThat(Settings.referenceInFile(file.toString())).isNull();
-        assertThat(Settings.referenceInFile(dir.resolve("missing.cfg").toString())).isNull();
-        assertThat(Settings.referenceInFile(null)).isNull();
-        assertThat(Settings.referenceInFile("file:not a uri")).isNull();
     }
 
     @Test
@@ -235,7 +228,7 @@ class SettingsTest {
         try {
             parse(props, Map.of("K", "sk-a\nb"));
             throw new AssertionError("accepted");
-        } catch (final Settings.InvalidConfigException e) {
+        } catch (final InvalidConfigException e) {
             assertThat(e.problems()).containsExactly(
                     "the environment variable K holds characters that cannot be sent in a "
                             + "header");
@@ -243,21 +236,11 @@ class SettingsTest {
     }
 
     @Test
-    void factoryNameFallsBackToTheFileName() {
-        assertThat(Settings.factoryName(Map.of(Settings.FILE_PROPERTY,
-                "file:/c/lodestar.provider.openai-my-groq.cfg"))).isEqualTo("my-groq");
-        assertThat(Settings.factoryName(Map.of(Settings.FILE_PROPERTY, "C:\\c\\x.cfg")))
-                .isNull();
-        assertThat(Settings.factoryName(Map.of("service.pid", "lodestar.provider.openai.42")))
-                .isNull();
-    }
-
-    @Test
     void nonTextValuesAreReported() {
         final Map<String, Object> props = props();
         props.put("timeouts", 5);
         assertThatThrownBy(() -> Settings.parse(new BrokenConfig(), props, k -> null))
-                .isInstanceOf(Settings.InvalidConfigException.class)
+                .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("id cannot be read as text")
                 .hasMessageContaining("local must be true or false");
     }
