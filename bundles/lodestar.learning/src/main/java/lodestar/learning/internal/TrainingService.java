@@ -161,11 +161,15 @@ public final class TrainingService {
         }
     }
 
-    /** Stops: the running job is cancelled and marked failed (interrupted). */
+    /**
+     * Stops: the running job is asked to stop (the backend polls for it; the thread is not
+     * interrupted, which would close H2's file channel) and marked failed (interrupted); queued
+     * jobs stay queued and are marked so at the next start.
+     */
     @Deactivate
     void deactivate() {
         stopping = true;
-        executor.shutdownNow();
+        executor.shutdown();
         try {
             if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
                 LOG.warn("The training thread did not stop within 60 s");
