@@ -290,8 +290,10 @@ public final class TrainingService {
                     job.id(), job.datasetId(), datasetDir.resolve(DatasetBuilder.TRAIN),
                     datasetDir.resolve(DatasetBuilder.VALIDATION), work, work.resolve("adapter"),
                     job.baseModel(), params), monitor(job.id(), log));
+            final String ollamaFrom = CommandBackend.hasAdapter(result.adapterDir())
+                    ? job.ollamaFrom() : null;
             final int version = registry.register(new ModelRegistry.Version(job.modelName(), 0,
-                    ModelRegistry.State.CANDIDATE, job.baseModel(), job.ollamaFrom(),
+                    ModelRegistry.State.CANDIDATE, job.baseModel(), ollamaFrom,
                     job.datasetId(), job.backend(), job.id(), job.params(),
                     mapper.writeValueAsString(result.metrics()),
                     result.adapterDir().toString(), 0, null, null, null, null, null));
