@@ -46,6 +46,8 @@ public final class LearningServlet extends HttpServlet {
     private final transient ProxyKeys keys;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private transient volatile ContentCollector collector;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private transient volatile AbStrategy ab;
 
     /**
      * Activates.
@@ -72,6 +74,10 @@ public final class LearningServlet extends HttpServlet {
 
     void setCollector(final ContentCollector value) {
         this.collector = value;
+    }
+
+    void setAb(final AbStrategy value) {
+        this.ab = value;
     }
 
     @Override
@@ -140,6 +146,15 @@ public final class LearningServlet extends HttpServlet {
                 break;
             case "models":
                 return models(parts, post, request, who);
+            case "ab":
+                final AbStrategy current = ab;
+                if (n == 1 && !post && current != null) {
+                    final Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("arms", current.arms());
+                    out.put("experiments", current.report());
+                    return out;
+                }
+                break;
             default:
                 break;
         }
