@@ -274,6 +274,9 @@ final class AnthropicDialect implements ClientDialect {
         }
         response.resetBuffer();
         response.setStatus(error.status());
+        if (error.status() == 413) {
+            response.setHeader("Connection", "close");
+        }
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         if (requestId != null) {

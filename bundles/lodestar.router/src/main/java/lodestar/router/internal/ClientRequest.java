@@ -56,12 +56,31 @@ record ClientRequest(String requestId, long arrivalNanos, byte[] body, String cl
      * @return the request, or the error to answer
      * @throws IOException when the body cannot be read
      */
+    /**
+     * Reads and discards a refused request's body (up to the body limit), so that the
+     * connection stays usable for the client's next request; a larger body is left to the
+     * container, which closes the connection.
+     */
+    private static void drain(final HttpServletRequest request,
+            final RouterCore.Settings settings) {
+        final long declared = request.getContentLengthLong();
+        if (declared > settings.maxBodyBytes()) {
+            return;
+        }
+        try (InputStream in = request.getInputStream()) {
+            in.readNBytes(settings.maxBodyBytes() + 1);
+        } catch (final IOException | RuntimeException ignored) {
+            // the client went away or sent garbage: nothing to keep alive
+        }
+    }
+
     static Result read(final RouterCore core, final HttpServletRequest request,
             final long arrivalNanos) throws IOException {
         final RouterCore.Settings settings = core.settings();
         final String presented = presentedKey(request);
         final Optional<String> client = core.authenticate(presented);
         if (client.isEmpty()) {
+            drain(request, settings);
             return new Result(null, new ApiError(401, presented == null
                     ? "Missing API key: send 'Authorization: Bearer <key>'."
                     : "Incorrect API key provided.", "authentication_error", null,
@@ -69,6 +88,7 @@ record ClientRequest(String requestId, long arrivalNanos, byte[] body, String cl
         }
         final long wait = settings.limiter().acquire(client.get());
         if (wait > 0) {
+            drain(request, settings);
             return new Result(null, new ApiError(429, "Rate limit reached for key '"
                     + client.get() + "'; retry after " + wait + " s.", "rate_limit_error", null,
                     "rate_limit_exceeded", wait));

@@ -40,6 +40,10 @@ final class Responses {
         }
         response.resetBuffer();
         response.setStatus(error.status());
+        if (error.status() == 413) {
+            // the rest of the body was not read: the connection cannot carry another request
+            response.setHeader("Connection", "close");
+        }
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         if (requestId != null) {
