@@ -78,7 +78,7 @@ class RuntimeE2E {
             final LodestarProcess.ScriptResult status = lodestar.script("status.sh");
             assertThat(status.exitCode()).as(status.output()).isZero();
             assertThat(status.output()).contains("providers    disabled")
-                    .contains("usage        missing").contains("lodestar.runtime")
+                    .contains("usage        enabled").contains("lodestar.runtime")
                     .contains("Deploy dir  " + lodestar.deploy);
             lodestar.writeConfig("lodestar.modules.cfg", modules);
             lodestar.healthUntil(h -> "ACTIVE 1.0.1".equals(

@@ -52,6 +52,11 @@ class UsageE2E {
             lodestar.start();
             LodestarProcess.waitFor(() -> chat(lodestar, "fake-small", "warm").statusCode()
                     == 200, Duration.ofSeconds(20), "the provider to serve");
+            // events published before the usage bundle listens are not recorded: wait for it
+            LodestarProcess.waitFor(() -> lodestar.get("/api/usage").statusCode() == 200,
+                    Duration.ofSeconds(20), "usage tracking to start");
+            final int before = LodestarProcess.JSON.readTree(lodestar.get("/api/usage")
+                    .body()).path("total").path("requests").asInt();
 
             for (int i = 0; i < 3; i++) {
                 assertThat(chat(lodestar, "fake-small", "alice").statusCode()).isEqualTo(200);
@@ -59,11 +64,19 @@ class UsageE2E {
             assertThat(chat(lodestar, "fake-large", "alice").statusCode()).isEqualTo(200);
             assertThat(chat(lodestar, "fake-small", "bob").statusCode()).isEqualTo(200);
 
-            LodestarProcess.waitFor(() -> {
-                final HttpResponse<String> usage = lodestar.get("/api/usage?groupBy=model");
-                return usage.statusCode() == 200 && LodestarProcess.JSON.readTree(usage.body())
-                        .path("total").path("requests").asInt() >= 6;
-            }, Duration.ofSeconds(15), "6 requests in /api/usage");
+            try {
+                LodestarProcess.waitFor(() -> {
+                    final HttpResponse<String> usage = lodestar.get("/api/usage?groupBy=model");
+                    return usage.statusCode() == 200 && LodestarProcess.JSON.readTree(
+                            usage.body()).path("total").path("requests").asInt() >= before + 5;
+                }, Duration.ofSeconds(15), "5 more requests in /api/usage");
+            } catch (final AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; /api/usage: "
+                        + lodestar.get("/api/usage").body() + "; usage health: "
+                        + lodestar.get("/health").body().replaceAll(".*(\"usage[^}]*}).*",
+                                "$1") + "; log tail:\n" + lodestar.log().substring(Math.max(0,
+                                lodestar.log().length() - 4000)), e);
+            }
             final JsonNode byModel = LodestarProcess.JSON.readTree(
                     lodestar.get("/api/usage?groupBy=model").body());
             System.out.println("[e2e] /api/usage?groupBy=model " + byModel);
@@ -74,7 +87,7 @@ class UsageE2E {
             final JsonNode savings = LodestarProcess.JSON.readTree(
                     lodestar.get("/api/usage/savings").body());
             System.out.println("[e2e] /api/usage/savings " + savings);
-            assertThat(savings.path("requests").asInt()).isEqualTo(6);
+            assertThat(savings.path("requests").asInt()).isEqualTo(before + 5);
             assertThat(savings.path("savedPercent").asDouble()).as("5 of 6 on the cheap model")
                     .isGreaterThan(50);
 
@@ -83,7 +96,7 @@ class UsageE2E {
             System.out.println("[e2e] /api/usage/sessions " + sessions);
             assertThat(sessions.toString()).as("session ids are stored as keyed hashes")
                     .doesNotContain("alice").doesNotContain("bob");
-            assertThat(sessions.path("sessions")).hasSize(3);
+            assertThat(sessions.path("sessions").size()).isBetween(2, 3);
             assertThat(sessions.path("sessions")).anySatisfy(s -> {
                 assertThat(s.path("requests").asInt()).isEqualTo(4);
                 assertThat(s.path("modelSwitches").asInt()).isEqualTo(1);
