@@ -69,9 +69,17 @@ class DashboardE2E {
                         .toString())).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static JsonNode json(final LodestarProcess lodestar, final String path)
+    private JsonNode json(final LodestarProcess lodestar, final String path)
             throws Exception {
-        return LodestarProcess.JSON.readTree(lodestar.get(path).body());
+        return LodestarProcess.JSON.readTree(keyed(lodestar, path).body());
+    }
+
+    /** GET with the proxy key: usage reports and metrics ask for one like the proxy does. */
+    private HttpResponse<String> keyed(final LodestarProcess lodestar, final String path)
+            throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lodestar.port
+                + path)).timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + KEY)
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -110,8 +118,10 @@ class DashboardE2E {
             LodestarProcess.waitFor(() -> chat(lodestar, "fake-small", "warm").statusCode()
                     == 200, WAIT, "the provider to serve");
             // events published before the usage bundle listens are not recorded: wait for it
-            LodestarProcess.waitFor(() -> lodestar.get("/api/usage").statusCode() == 200, WAIT,
-                    "usage tracking to start");
+            LodestarProcess.waitFor(() -> keyed(lodestar, "/api/usage").statusCode() == 200,
+                    WAIT, "usage tracking to start");
+            assertThat(lodestar.get("/api/usage").statusCode()).as("no key").isEqualTo(401);
+            assertThat(lodestar.get("/metrics").statusCode()).as("no key").isEqualTo(401);
             final int before = json(lodestar, "/api/usage").path("total").path("requests")
                     .asInt();
             for (int i = 0; i < 3; i++) {

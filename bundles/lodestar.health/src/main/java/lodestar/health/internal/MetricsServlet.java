@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
 import lodestar.api.gpu.GpuProbe;
+import lodestar.api.security.ClientKeys;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -26,6 +27,7 @@ public final class MetricsServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private final transient HealthMonitor monitor;
     private final transient AtomicReference<GpuProbe> gpu = new AtomicReference<>();
+    private final transient AtomicReference<ClientKeys> keys = new AtomicReference<>();
 
     /**
      * Activates.
@@ -47,9 +49,48 @@ public final class MetricsServlet extends HttpServlet {
         gpu.compareAndSet(probe, null);
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setKeys(final ClientKeys clientKeys) {
+        keys.set(clientKeys);
+    }
+
+    void unsetKeys(final ClientKeys clientKeys) {
+        keys.compareAndSet(clientKeys, null);
+    }
+
+    /**
+     * Whether a request may read the metrics: always without proxy keys, else with one of them.
+     *
+     * @param clientKeys the proxy's keys, or {@code null} without a router
+     * @param authorization the {@code Authorization} header, or {@code null}
+     * @param apiKey the {@code x-api-key} header, or {@code null}
+     * @return {@code true} when allowed
+     */
+    static boolean allowed(final ClientKeys clientKeys, final String authorization,
+            final String apiKey) {
+        if (clientKeys == null || !clientKeys.required()) {
+            return true;
+        }
+        final String presented = authorization != null
+                && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).trim() : apiKey;
+        return clientKeys.authenticate(presented).isPresent();
+    }
+
     @Override
     protected void doGet(final HttpServletRequest request, final HttpServletResponse response)
             throws IOException {
+        if (!allowed(keys.get(), request.getHeader("Authorization"),
+                request.getHeader("x-api-key"))) {
+            response.setStatus(401);
+            response.setContentType("application/json");
+            response.getOutputStream().write(("{\"error\":{\"message\":\"Metrics need one "
+                    + "of the proxy's API keys: send 'Authorization: Bearer <key>'.\",\"type\":"
+                    + "\"authentication_error\",\"param\":null,\"code\":\"invalid_api_key\"}}")
+                    .getBytes(StandardCharsets.UTF_8));
+            return;
+        }
         final GpuProbe probe = gpu.get();
         final byte[] body = Metrics.render(monitor, probe == null ? null : probe.latest())
                 .getBytes(StandardCharsets.UTF_8);

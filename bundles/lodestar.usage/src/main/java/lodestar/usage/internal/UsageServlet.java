@@ -16,9 +16,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import lodestar.api.security.ClientKeys;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletAsyncSupported;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletName;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
@@ -59,6 +63,8 @@ public final class UsageServlet extends HttpServlet {
         Reports.GroupBy.DAY};
 
     private final transient UsageService usage;
+    private final transient java.util.concurrent.atomic.AtomicReference<ClientKeys> keys =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     /**
      * Activates.
@@ -70,9 +76,41 @@ public final class UsageServlet extends HttpServlet {
         this.usage = usage;
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setKeys(final ClientKeys clientKeys) {
+        keys.set(clientKeys);
+    }
+
+    void unsetKeys(final ClientKeys clientKeys) {
+        keys.compareAndSet(clientKeys, null);
+    }
+
+    /**
+     * The key a request presents: {@code Authorization: Bearer <key>}, else {@code x-api-key}.
+     *
+     * @param request the request
+     * @return the key, or {@code null}
+     */
+    static String presentedKey(final HttpServletRequest request) {
+        final String authorization = request.getHeader("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return authorization.substring(7).trim();
+        }
+        return request.getHeader("x-api-key");
+    }
+
     @Override
     protected void service(final HttpServletRequest request, final HttpServletResponse response)
             throws IOException {
+        final ClientKeys clientKeys = keys.get();
+        if (clientKeys != null && clientKeys.required()
+                && clientKeys.authenticate(presentedKey(request)).isEmpty()) {
+            send(response, 401, Json.error("Usage reports need one of the proxy's API keys: send "
+                    + "'Authorization: Bearer <key>'.", "authentication_error", null,
+                    "invalid_api_key"));
+            return;
+        }
         if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
             response.setHeader("Allow", "GET, HEAD");
             send(response, 405, Json.error("method " + request.getMethod() + " not allowed: "
