@@ -87,7 +87,8 @@ class UsageE2E {
             final JsonNode savings = LodestarProcess.JSON.readTree(
                     lodestar.get("/api/usage/savings").body());
             System.out.println("[e2e] /api/usage/savings " + savings);
-            assertThat(savings.path("requests").asInt()).isEqualTo(before + 5);
+            // the warm-up request may or may not have been written when 'before' was read
+            assertThat(savings.path("requests").asInt()).isBetween(before + 5, before + 6);
             assertThat(savings.path("savedPercent").asDouble()).as("5 of 6 on the cheap model")
                     .isGreaterThan(50);
 
