@@ -16,10 +16,12 @@ public interface ClientKeys {
     boolean required();
 
     /**
-     * Checks a presented key ({@code Authorization: Bearer <key>} or {@code x-api-key}).
+     * Checks the key a request presents, read from its headers the way the proxy reads them
+     * ({@code Authorization: Bearer <key>}, else {@code x-api-key}).
      *
-     * @param presented the key, or {@code null} when none was sent
+     * @param authorization the {@code Authorization} header, or {@code null}
+     * @param apiKey the {@code x-api-key} header, or {@code null}
      * @return the key's name ({@code ""} when no keys are configured), empty when refused
      */
-    Optional<String> authenticate(String presented);
+    Optional<String> authenticate(String authorization, String apiKey);
 }

@@ -69,13 +69,8 @@ public final class MetricsServlet extends HttpServlet {
      */
     static boolean allowed(final ClientKeys clientKeys, final String authorization,
             final String apiKey) {
-        if (clientKeys == null || !clientKeys.required()) {
-            return true;
-        }
-        final String presented = authorization != null
-                && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? authorization.substring(7).trim() : apiKey;
-        return clientKeys.authenticate(presented).isPresent();
+        return clientKeys == null || !clientKeys.required()
+                || clientKeys.authenticate(authorization, apiKey).isPresent();
     }
 
     @Override

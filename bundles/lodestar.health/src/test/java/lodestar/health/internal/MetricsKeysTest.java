@@ -17,9 +17,11 @@ class MetricsKeysTest {
             }
 
             @Override
-            public Optional<String> authenticate(final String presented) {
-                return !required ? Optional.of("") : "sk-good".equals(presented)
-                        ? Optional.of("ops") : Optional.empty();
+            public Optional<String> authenticate(final String authorization,
+                    final String apiKey) {
+                return !required ? Optional.of("") : "Bearer sk-good".equalsIgnoreCase(
+                        authorization) || "sk-good".equals(apiKey) ? Optional.of("ops")
+                        : Optional.empty();
             }
         };
     }

@@ -375,11 +375,7 @@ final class ChatExchange implements AsyncListener {
     private void handleFailure(final ModelInfo model, final ProviderFailure failure) {
         lastFailure = failure;
         final FailureKind kind = failure.kind();
-        if (kind != FailureKind.BAD_REQUEST && kind != FailureKind.CANCELLED) {
-            final RouterCore.Settings settings = core.settings();
-            core.breaker(model.providerId()).failure(kind + ": " + failure.message(),
-                    settings.cooldownAfter(), settings.cooldown());
-        }
+        core.recordFailure(model.providerId(), failure);
         if (committed) {
             streamError(failure);
             return;

@@ -127,11 +127,21 @@ record ClientRequest(String requestId, long arrivalNanos, byte[] body, String cl
      * @return the key, or {@code null}
      */
     static String presentedKey(final HttpServletRequest request) {
-        final String authorization = request.getHeader("Authorization");
+        return presentedKey(request.getHeader("Authorization"), request.getHeader("x-api-key"));
+    }
+
+    /**
+     * The client key in the given header values: {@code Bearer <key>}, else the x-api-key.
+     *
+     * @param authorization the {@code Authorization} header, or {@code null}
+     * @param apiKey the {@code x-api-key} header, or {@code null}
+     * @return the key, or {@code null}
+     */
+    static String presentedKey(final String authorization, final String apiKey) {
         if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return authorization.substring(7).trim();
         }
-        return request.getHeader("x-api-key");
+        return apiKey;
     }
 
     private static ApiError tooLarge(final int limit) {

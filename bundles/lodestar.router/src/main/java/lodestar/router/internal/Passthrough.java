@@ -9,7 +9,6 @@ import java.time.Instant;
 import lodestar.api.chat.Usage;
 import lodestar.api.event.RequestEvent;
 import lodestar.api.provider.CallOptions;
-import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ForwardListener;
 import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
@@ -130,13 +129,7 @@ final class Passthrough implements ForwardListener {
             return;
         }
         lastFailure = failure;
-        final FailureKind kind = failure.kind();
-        if (kind != FailureKind.BAD_REQUEST && kind != FailureKind.NOT_FOUND
-                && kind != FailureKind.CANCELLED) {
-            // the provider is not unhealthy because it lacks an endpoint or refused a body
-            core.breaker(current.providerId()).failure(kind + ": " + failure.message(),
-                    core.settings().cooldownAfter(), core.settings().cooldown());
-        }
+        core.recordFailure(current.providerId(), failure);
         if (started) {
             end(200, "stream_interrupted", null);
             return;

@@ -28,7 +28,7 @@ public final class RouterClientKeys implements ClientKeys {
     }
 
     @Override
-    public Optional<String> authenticate(final String presented) {
-        return core.authenticate(presented);
+    public Optional<String> authenticate(final String authorization, final String apiKey) {
+        return core.authenticate(ClientRequest.presentedKey(authorization, apiKey));
     }
 }

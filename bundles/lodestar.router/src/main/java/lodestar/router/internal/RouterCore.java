@@ -23,8 +23,10 @@ import lodestar.api.event.ContentListener;
 import lodestar.api.event.ExchangeContent;
 import lodestar.api.event.RequestListener;
 import lodestar.api.health.Availability;
+import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
+import lodestar.api.provider.ProviderFailure;
 import lodestar.api.routing.RouteDecision;
 import lodestar.api.routing.RoutingContext;
 import lodestar.api.routing.RoutingStrategy;
@@ -55,6 +57,8 @@ public final class RouterCore {
     final ObjectMapper mapper = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private final Map<ModelProvider, Boolean> providers = new ConcurrentHashMap<>();
+    /** The live providers sorted by id, rebuilt when one comes or goes (read per request). */
+    private volatile List<ModelProvider> sortedProviders = List.of();
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final Map<String, RoutingStrategy> strategies = new ConcurrentHashMap<>();
     private final List<VirtualModel> virtualModels = new CopyOnWriteArrayList<>();
@@ -114,12 +118,14 @@ public final class RouterCore {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addProvider(final ModelProvider provider) {
         providers.put(provider, Boolean.TRUE);
+        resort();
         LOG.info("Provider '{}' ({}) available with {} model(s)", provider.id(),
                 provider.dialect(), provider.models().size());
     }
 
     void removeProvider(final ModelProvider provider) {
         providers.remove(provider);
+        resort();
         LOG.info("Provider '{}' removed", provider.id());
     }
 
@@ -243,12 +249,40 @@ public final class RouterCore {
 
     /** @return the live providers */
     List<ModelProvider> providers() {
-        return new ArrayList<>(providers.keySet()).stream()
+        return sortedProviders;
+    }
+
+    private void resort() {
+        sortedProviders = new ArrayList<>(providers.keySet()).stream()
                 .sorted(java.util.Comparator.comparing(ModelProvider::id)).toList();
     }
 
     Optional<ModelProvider> provider(final String id) {
-        return providers.keySet().stream().filter(p -> p.id().equals(id)).findFirst();
+        for (final ModelProvider provider : sortedProviders) {
+            if (provider.id().equals(id)) {
+                return Optional.of(provider);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Counts a failed call against its provider's circuit, unless the failure says nothing about
+     * the provider's health: a request it refused, an endpoint or model it does not have, or a
+     * call cancelled by Lodestar.
+     *
+     * @param providerId the provider
+     * @param failure the failure
+     */
+    void recordFailure(final String providerId, final ProviderFailure failure) {
+        final FailureKind kind = failure.kind();
+        if (kind == FailureKind.BAD_REQUEST || kind == FailureKind.NOT_FOUND
+                || kind == FailureKind.CANCELLED) {
+            return;
+        }
+        final Settings current = settings();
+        breaker(providerId).failure(kind + ": " + failure.message(), current.cooldownAfter(),
+                current.cooldown());
     }
 
     /**

@@ -174,9 +174,13 @@ class AnthropicTranslationTest {
         assertThat(AnthropicDialect.stopReason("stop")).isEqualTo("end_turn");
         assertThat(AnthropicDialect.stopReason("content_filter")).isEqualTo("refusal");
         assertThat(AnthropicDialect.stopReason(null)).isNull();
-        for (final int status : new int[] {400, 401, 403, 404, 413, 429, 500}) {
-            assertThat(AnthropicDialect.errorType(new ApiError(status, "m", "t", null, null,
-                    0))).isNotBlank();
+        final String[] expected = {"invalid_request_error", "authentication_error",
+            "permission_error", "not_found_error", "request_too_large", "rate_limit_error",
+            "api_error", "overloaded_error"};
+        final int[] statuses = {400, 401, 403, 404, 413, 429, 500, 503};
+        for (int i = 0; i < statuses.length; i++) {
+            assertThat(AnthropicDialect.errorType(new ApiError(statuses[i], "m", "t", null,
+                    null, 0))).isEqualTo(expected[i]);
         }
     }
 }

@@ -296,4 +296,12 @@ class RouterLogicTest {
         assertThat(ChatExchange.poorAnswer(answer.apply(
                 "\"I can't see why this fails, but the loop bound is off by one.\""))).isNull();
     }
+
+    @Test
+    void theClientKeyIsReadFromBearerElseXApiKey() {
+        assertThat(ClientRequest.presentedKey("Bearer sk-a", "sk-b")).isEqualTo("sk-a");
+        assertThat(ClientRequest.presentedKey("bearer  sk-a ", null)).isEqualTo("sk-a");
+        assertThat(ClientRequest.presentedKey("Basic xyz", "sk-b")).isEqualTo("sk-b");
+        assertThat(ClientRequest.presentedKey(null, null)).isNull();
+    }
 }

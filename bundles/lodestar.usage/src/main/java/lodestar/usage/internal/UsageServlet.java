@@ -86,26 +86,13 @@ public final class UsageServlet extends HttpServlet {
         keys.compareAndSet(clientKeys, null);
     }
 
-    /**
-     * The key a request presents: {@code Authorization: Bearer <key>}, else {@code x-api-key}.
-     *
-     * @param request the request
-     * @return the key, or {@code null}
-     */
-    static String presentedKey(final HttpServletRequest request) {
-        final String authorization = request.getHeader("Authorization");
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return authorization.substring(7).trim();
-        }
-        return request.getHeader("x-api-key");
-    }
-
     @Override
     protected void service(final HttpServletRequest request, final HttpServletResponse response)
             throws IOException {
         final ClientKeys clientKeys = keys.get();
         if (clientKeys != null && clientKeys.required()
-                && clientKeys.authenticate(presentedKey(request)).isEmpty()) {
+                && clientKeys.authenticate(request.getHeader("Authorization"),
+                        request.getHeader("x-api-key")).isEmpty()) {
             send(response, 401, Json.error("Usage reports need one of the proxy's API keys: send "
                     + "'Authorization: Bearer <key>'.", "authentication_error", null,
                     "invalid_api_key"));
