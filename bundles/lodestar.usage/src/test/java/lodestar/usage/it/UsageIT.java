@@ -239,7 +239,8 @@ class UsageIT {
         listener.onRequest(event(session, model, "paid", 200));
         listener.onRequest(event(session, "local-" + run, "local", 200));
         listener.onRequest(event(session, "unknown-" + run, "paid", 502));
-        waitFor(() -> rows("request_id LIKE ?", run + "-%") >= 4, "4 rows");
+        final String last = run + "-" + sequence;
+        waitFor(() -> rows("request_id = ?", last) > 0, "the row of " + last);
 
         final JsonNode byModel = json("/api/usage?since=1h&groupBy=model");
         assertThat(byModel.get("groupBy").asText()).isEqualTo("model");
@@ -315,8 +316,9 @@ class UsageIT {
     void theShellShowsUsageSessionsSavingsAndExports() throws Exception {
         final RequestListener listener = listener();
         listener.onRequest(event("g-" + run, model, "paid", 200));
-        waitFor(() -> rows("session_key IS NOT NULL AND request_id LIKE ?", run + "-%") > 0,
-                "a row");
+        final String id = run + "-" + sequence;
+        waitFor(() -> rows("session_key IS NOT NULL AND request_id = ?", id) > 0,
+                "the row of " + id);
         assertThat(gogo("lodestar:usage --since 1h --by model")).contains(model)
                 .contains("TOTAL");
         assertThat(gogo("lodestar:usage -s 1h -b provider")).contains("paid");
@@ -329,7 +331,7 @@ class UsageIT {
         assertThat(gogo("lodestar:usage-export " + file + " --since 1h"))
                 .contains("exported");
         assertThat(JSON.readTree(file.toFile()).findValuesAsText("requestId"))
-                .contains(run + "-" + sequence);
+                .contains(id);
     }
 
     @Test
