@@ -12,13 +12,17 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -30,8 +34,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A fake LLM upstream on loopback that speaks the OpenAI ({@code /v1/chat/completions},
  * {@code /v1/completions}, {@code /v1/embeddings}, {@code /v1/models}) and Ollama
- * ({@code /api/chat}, {@code /api/tags}, {@code /api/ps}, {@code /api/version}) wire formats over
- * real HTTP, streaming included, and misbehaves on request ({@link Fault}).
+ * ({@code /api/chat}, {@code /api/tags}, {@code /api/ps}, {@code /api/version}, and model creation
+ * from a LoRA adapter: {@code HEAD/POST /api/blobs/sha256:<digest>}, {@code POST /api/create})
+ * wire formats over real HTTP, streaming included, and misbehaves on request ({@link Fault}).
  *
  * <p>Answers are deterministic: the reply text (default {@code "Hello from <model>"}) is sent one
  * word per chunk; prompt tokens are counted as words of the messages. A request whose last
@@ -44,6 +49,7 @@ public final class FakeUpstream implements AutoCloseable {
     public static final String TOOL_TRIGGER = "use the tool";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final String BLOBS = "/api/blobs/";
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -53,6 +59,8 @@ public final class FakeUpstream implements AutoCloseable {
     private final AtomicReference<List<String>> models = new AtomicReference<>(
             List.of("fake-small", "fake-large"));
     private final AtomicInteger served = new AtomicInteger();
+    private final Map<String, Integer> blobs = new ConcurrentHashMap<>();
+    private final List<String> created = new CopyOnWriteArrayList<>();
     private final AtomicInteger aborted = new AtomicInteger();
     private final AnthropicWire anthropic = new AnthropicWire(faults, served, reply, models,
             ConnectionReset::new);
@@ -172,6 +180,26 @@ public final class FakeUpstream implements AutoCloseable {
         return aborted.get();
     }
 
+    /**
+     * Models created through {@code POST /api/create}, oldest first. Each is also added to the
+     * list answered by {@code /api/tags}, {@code /api/ps} and {@code /v1/models}, as Ollama lists
+     * a model once it is created.
+     *
+     * @return the created model names
+     */
+    public List<String> created() {
+        return Collections.unmodifiableList(created);
+    }
+
+    /**
+     * Digests of the blobs uploaded through {@code POST /api/blobs/sha256:<digest>}.
+     *
+     * @return the digests ({@code sha256:<hex>})
+     */
+    public List<String> blobs() {
+        return List.copyOf(blobs.keySet());
+    }
+
     /** Forgets recorded requests and pending faults. */
     public void reset() {
         requests.clear();
@@ -205,6 +233,14 @@ public final class FakeUpstream implements AutoCloseable {
                 gemini.handle(exchange, path, body);
                 return;
             }
+            if (path.startsWith(BLOBS)) {
+                blob(exchange, path.substring(BLOBS.length()), body);
+                return;
+            }
+            if ("/api/create".equals(path)) {
+                create(exchange, body);
+                return;
+            }
             switch (path) {
                 case "/v1/models" -> send(exchange, 200, AnthropicWire.isAnthropic(exchange)
                         ? anthropic.models() : openAiModels());
@@ -231,6 +267,85 @@ public final class FakeUpstream implements AutoCloseable {
                 exchange.close();
             }
         }
+    }
+
+    /** Ollama's blob store: HEAD answers 200 when known, POST checks the digest (201). */
+    private void blob(final HttpExchange exchange, final String digest, final byte[] body)
+            throws IOException {
+        final String method = exchange.getRequestMethod();
+        if ("HEAD".equals(method)) {
+            exchange.sendResponseHeaders(blobs.containsKey(digest) ? 200 : 404, -1);
+            return;
+        }
+        if (!"POST".equals(method)) {
+            send(exchange, 405, "{\"error\":\"method not allowed\"}");
+            return;
+        }
+        final String actual;
+        try {
+            actual = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(body));
+        } catch (final NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        if (!actual.equals(digest)) {
+            send(exchange, 400, "{\"error\":\"digest mismatch, expected " + digest + ", got "
+                    + actual + "\"}");
+            return;
+        }
+        blobs.put(digest, body.length);
+        exchange.sendResponseHeaders(201, -1);
+    }
+
+    /**
+     * Ollama's {@code POST /api/create} with {@code from} and {@code adapters}: every adapter
+     * digest must have been uploaded; the model is then listed. Streams status lines unless
+     * {@code stream} is false.
+     */
+    private void create(final HttpExchange exchange, final byte[] body) throws IOException {
+        final JsonNode request;
+        try {
+            request = JSON.readTree(body);
+        } catch (final IOException e) {
+            send(exchange, 400, "{\"error\":\"invalid JSON\"}");
+            return;
+        }
+        final String model = request.path("model").asText("");
+        if (model.isEmpty() || request.path("from").asText("").isEmpty()) {
+            send(exchange, 400, "{\"error\":\"model and from are required\"}");
+            return;
+        }
+        final List<String> missing = new ArrayList<>();
+        request.path("adapters").fields().forEachRemaining(e -> {
+            if (!blobs.containsKey(e.getValue().asText())) {
+                missing.add(e.getKey());
+            }
+        });
+        if (!missing.isEmpty()) {
+            send(exchange, 400, NODES.objectNode().put("error", "blob(s) not found: "
+                    + missing).toString());
+            return;
+        }
+        created.add(model);
+        models.updateAndGet(list -> {
+            if (list.contains(model)) {
+                return list;
+            }
+            final List<String> next = new ArrayList<>(list);
+            next.add(model);
+            return List.copyOf(next);
+        });
+        if (!request.path("stream").asBoolean(true)) {
+            send(exchange, 200, "{\"status\":\"success\"}");
+            return;
+        }
+        exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+        exchange.sendResponseHeaders(200, 0);
+        final OutputStream out = exchange.getResponseBody();
+        line(out, "{\"status\":\"using existing layer\"}");
+        line(out, "{\"status\":\"writing manifest\"}");
+        line(out, "{\"status\":\"success\"}");
+        out.close();
     }
 
     /** Thrown inside a handler to cut the connection mid-stream. */

@@ -172,4 +172,43 @@ class FakeUpstreamTest {
         fake.reset();
         assertThat(fake.requests()).isEmpty();
     }
+
+    @Test
+    void ollamaCreatesAModelFromUploadedAdapterBlobs() throws Exception {
+        final byte[] weights = "weights".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final String digest = "sha256:" + java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(weights));
+        final URI blob = URI.create(fake.baseUrl() + "/api/blobs/" + digest);
+        final HttpRequest head = HttpRequest.newBuilder(blob)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+        assertThat(client.send(head, HttpResponse.BodyHandlers.discarding()).statusCode())
+                .isEqualTo(404);
+        final String create = "{\"model\":\"lodestar-coder:v1\",\"from\":\"llama3.2:1b\","
+                + "\"adapters\":{\"adapter_model.safetensors\":\"" + digest + "\"},"
+                + "\"stream\":false}";
+        final HttpResponse<String> early = post("/api/create", create);
+        assertThat(early.statusCode()).isEqualTo(400);
+        assertThat(early.body()).contains("adapter_model.safetensors");
+        assertThat(post("/api/blobs/sha256:00", "weights").statusCode()).isEqualTo(400);
+        assertThat(client.send(HttpRequest.newBuilder(blob).POST(HttpRequest.BodyPublishers
+                .ofByteArray(weights)).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode()).isEqualTo(201);
+        assertThat(client.send(head, HttpResponse.BodyHandlers.discarding()).statusCode())
+                .isEqualTo(200);
+        assertThat(client.send(HttpRequest.newBuilder(blob).DELETE().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(405);
+        assertThat(fake.blobs()).containsExactly(digest);
+
+        final HttpResponse<String> done = post("/api/create", create);
+        assertThat(done.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(done.body()).path("status").asText()).isEqualTo("success");
+        final String streamed = post("/api/create", create.replace("\"stream\":false",
+                "\"stream\":true")).body();
+        assertThat(streamed.split("\n")).hasSize(3);
+        assertThat(streamed).endsWith("{\"status\":\"success\"}\n");
+        assertThat(fake.created()).containsExactly("lodestar-coder:v1", "lodestar-coder:v1");
+        assertThat(get("/api/tags").body()).contains("lodestar-coder:v1").contains("fake-small");
+        assertThat(post("/api/create", "{\"model\":\"x\"}").statusCode()).isEqualTo(400);
+        assertThat(post("/api/create", "not json").statusCode()).isEqualTo(400);
+    }
 }
