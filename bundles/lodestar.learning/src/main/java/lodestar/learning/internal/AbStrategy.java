@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import lodestar.api.chat.ChatMessage;
 import lodestar.api.event.RequestEvent;
 import lodestar.api.event.RequestListener;
@@ -40,8 +42,11 @@ import org.slf4j.LoggerFactory;
  * {@code x-claude-code-session-id}; without one, of the first user message) modulo 100. The
  * other arm and the fallbacks follow as fail-over. It is also a {@link RequestListener}: per
  * arm it counts requests, errors, escalations (served by another model than the arm's, or
- * retried), latency and cost, reported with 95% confidence intervals. The registry is read
- * every 5 s off the request path; the figures live in memory (reset by a restart).
+ * retried), latency and cost, reported with 95% confidence intervals, and the difference
+ * candidate minus live with 95% intervals (Newcombe for rates, Welch for means). An arm's
+ * figures start again when it sends to another model (promotion, rollback, new candidate). The
+ * registry is read every 5 s off the request path; the figures live in memory (reset by a
+ * restart).
  */
 @Component(service = {RoutingStrategy.class, RequestListener.class, AbStrategy.class},
         property = {RoutingStrategy.STRATEGY_NAME + "=ab", "osgi.command.scope=lodestar",
@@ -50,14 +55,27 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
 
     /** The strategy's name. */
     static final String NAME = "ab";
+    /** The key of the difference between the arms in {@link #report()}. */
+    static final String DIFFERENCE = "difference";
     private static final Logger LOG = LoggerFactory.getLogger(AbStrategy.class);
 
     /** Live and candidate Ollama names of a registry model. */
     record Arms(String live, String candidate) {
     }
 
-    /** Running figures of one arm. */
+    /**
+     * Which figures: the virtual model, the arm and the model the arm sent to first.
+     *
+     * @param model the virtual model
+     * @param arm {@code live}, {@code candidate} or {@code fallback}
+     * @param target the arm's model id when the request was routed
+     */
+    record Key(String model, String arm, String target) {
+    }
+
+    /** Running figures of one arm while it sends to one model. */
     static final class Figures {
+        private final long sequence;
         private long requests;
         private long errors;
         private long escalations;
@@ -66,6 +84,10 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         private long costed;
         private double costSum;
         private double costSquares;
+
+        Figures(final long sequence) {
+            this.sequence = sequence;
+        }
 
         synchronized void add(final boolean error, final boolean escalated, final double ms,
                 final Double cost) {
@@ -82,6 +104,27 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
             }
         }
 
+        synchronized long requests() {
+            return requests;
+        }
+
+        synchronized long errors() {
+            return errors;
+        }
+
+        synchronized long escalations() {
+            return escalations;
+        }
+
+        synchronized AbStats.Sample latency() {
+            return new AbStats.Sample(requests, latencyMean, latencyM2);
+        }
+
+        synchronized AbStats.Sample cost() {
+            final double mean = costed == 0 ? 0 : costSum / costed;
+            return new AbStats.Sample(costed, mean, costSquares - costed * mean * mean);
+        }
+
         synchronized Map<String, Object> report() {
             final Map<String, Object> out = new LinkedHashMap<>();
             out.put("requests", requests);
@@ -89,12 +132,12 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
             out.put("errorRate", rate(errors, requests));
             out.put("escalations", escalations);
             out.put("escalationRate", rate(escalations, requests));
-            final double sd = requests > 1 ? Math.sqrt(latencyM2 / (requests - 1)) : 0;
-            out.put("latencyMs", mean(latencyMean, sd, requests));
-            final double costMean = costed == 0 ? 0 : costSum / costed;
-            final double costSd = costed > 1 ? Math.sqrt(Math.max(0, (costSquares
-                    - costed * costMean * costMean) / (costed - 1))) : 0;
-            out.put("costUsd", mean(costMean, costSd, costed));
+            final AbStats.Sample latency = latency();
+            out.put("latencyMs", mean(latency.mean(), requests > 1
+                    ? Math.sqrt(latency.variance()) : 0, requests));
+            final AbStats.Sample cost = cost();
+            out.put("costUsd", mean(cost.mean(), costed > 1 ? Math.sqrt(cost.variance()) : 0,
+                    costed));
             out.put("costUsdTotal", costSum);
             return out;
         }
@@ -102,7 +145,8 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
 
     private final ModelRegistry registry;
     private final Map<String, Arms> arms = new ConcurrentHashMap<>();
-    private final Map<String, Figures> figures = new ConcurrentHashMap<>();
+    private final Map<Key, Figures> figures = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
     private final ScheduledExecutorService refresher;
 
     /**
@@ -183,8 +227,9 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
             find(context.available(), fallback).filter(m -> !order.contains(m))
                     .ifPresent(order::add);
         }
-        final String arm = order.isEmpty() ? "none" : toCandidate ? "candidate"
-                : liveModel.isPresent() ? "live" : "fallback";
+        final String arm = order.isEmpty() ? "none"
+                : candidateModel.filter(order.get(0)::equals).isPresent() ? "candidate"
+                : liveModel.filter(order.get(0)::equals).isPresent() ? "live" : "fallback";
         return new RouteDecision(order, NAME, String.format(Locale.ROOT,
                 "ab:%s %s (bucket %d, candidate %d%%%s)", arm, order.isEmpty() ? "-"
                 : order.get(0).id(), bucket, percent, candidateModel.isEmpty()
@@ -203,46 +248,115 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         }
         final boolean escalated = event.attempts() > 1 || (event.model() != null
                 && !event.model().equals(words[1]));
-        figures.computeIfAbsent(event.requestedModel() + "|" + words[0], k -> new Figures())
-                .add(!event.isSuccess(), escalated, event.latency().toNanos() / 1e6,
+        figures.computeIfAbsent(new Key(String.valueOf(event.requestedModel()), words[0],
+                words[1]), k -> new Figures(sequence.incrementAndGet())).add(
+                        !event.isSuccess(), escalated, event.latency().toNanos() / 1e6,
                         event.costUsd());
     }
 
     /**
-     * The experiment's figures.
+     * The experiment's figures: per virtual model and arm, the figures since the arm last
+     * changed model ({@code model} names it: a promotion, rollback or new candidate starts the
+     * arm again), and, once both the live and the candidate arm have requests,
+     * {@code difference}: candidate minus live for the error and escalation rates (Newcombe
+     * interval) and the mean latency and cost (Welch interval), each at 95%.
      *
-     * @return virtual model to arm to figures
+     * @return virtual model to arm (or {@code difference}) to figures
      */
     Map<String, Map<String, Map<String, Object>>> report() {
-        final Map<String, Map<String, Map<String, Object>>> out = new java.util.TreeMap<>();
-        figures.forEach((key, f) -> {
-            final int bar = key.lastIndexOf('|');
-            out.computeIfAbsent(key.substring(0, bar), k -> new java.util.TreeMap<>())
-                    .put(key.substring(bar + 1), f.report());
+        final Map<String, Map<String, Map.Entry<String, Figures>>> current = new TreeMap<>();
+        figures.forEach((key, f) -> current.computeIfAbsent(key.model(), k -> new TreeMap<>())
+                .merge(key.arm(), Map.entry(key.target(), f), (a, b) ->
+                        a.getValue().sequence >= b.getValue().sequence ? a : b));
+        final Map<String, Map<String, Map<String, Object>>> out = new TreeMap<>();
+        current.forEach((model, byArm) -> {
+            final Map<String, Map<String, Object>> arms = new LinkedHashMap<>();
+            new TreeMap<>(byArm).forEach((arm, entry) -> {
+                final Map<String, Object> report = new LinkedHashMap<>();
+                report.put("model", entry.getKey());
+                report.putAll(entry.getValue().report());
+                arms.put(arm, report);
+            });
+            final Map.Entry<String, Figures> live = byArm.get("live");
+            final Map.Entry<String, Figures> candidate = byArm.get("candidate");
+            if (live != null && candidate != null) {
+                arms.put(DIFFERENCE, difference(candidate.getValue(), live.getValue()));
+            }
+            out.put(model, arms);
         });
+        return out;
+    }
+
+    /**
+     * Candidate minus live, with 95% intervals.
+     *
+     * @param candidate the candidate arm's figures (at least one request)
+     * @param live the live arm's figures (at least one request)
+     * @return {@code of, errorRate, escalationRate, latencyMs, costUsd}
+     */
+    static Map<String, Object> difference(final Figures candidate, final Figures live) {
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("of", "candidate - live");
+        out.put("errorRate", AbStats.proportionDifference(candidate.errors(),
+                candidate.requests(), live.errors(), live.requests()));
+        out.put("escalationRate", AbStats.proportionDifference(candidate.escalations(),
+                candidate.requests(), live.escalations(), live.requests()));
+        out.put("latencyMs", AbStats.meanDifference(candidate.latency(), live.latency()));
+        final AbStats.Sample candidateCost = candidate.cost();
+        final AbStats.Sample liveCost = live.cost();
+        out.put("costUsd", candidateCost.n() == 0 || liveCost.n() == 0 ? null
+                : AbStats.meanDifference(candidateCost, liveCost));
         return out;
     }
 
     /**
      * Gogo {@code lodestar:ab}: the experiment's figures.
      *
-     * @return one line per virtual model and arm
+     * @return one line per virtual model and arm, then the difference
      */
     @Descriptor("A/B experiments (strategy ab): per arm requests, error and escalation rates, "
-            + "latency and cost with 95% confidence intervals")
+            + "latency and cost with 95% confidence intervals, and the difference candidate "
+            + "minus live with its 95% interval")
     public String ab() {
         final StringBuilder out = new StringBuilder();
         arms.forEach((name, a) -> out.append(String.format(Locale.ROOT,
                 "registry %s: live %s, candidate %s%n", name, a.live(), a.candidate())));
-        out.append(String.format(Locale.ROOT, "%-12s %-10s %6s %-22s %-22s %-24s %s%n", "MODEL",
-                "ARM", "REQS", "ERRORS [95% CI]", "ESCALATED [95% CI]", "LATENCY MS [95% CI]",
-                "COST USD/REQ [95% CI]"));
-        report().forEach((model, byArm) -> byArm.forEach((arm, f) -> out.append(String.format(
-                Locale.ROOT, "%-12s %-10s %6d %-22s %-22s %-24s %s%n", model, arm,
-                f.get("requests"), interval(f.get("errorRate"), 100, "%"),
-                interval(f.get("escalationRate"), 100, "%"), interval(f.get("latencyMs"), 1, ""),
-                interval(f.get("costUsd"), 1, "")))));
+        out.append(String.format(Locale.ROOT, "%-12s %-10s %-20s %6s %-22s %-22s %-24s %s%n",
+                "MODEL", "ARM", "SENT TO", "REQS", "ERRORS [95% CI]", "ESCALATED [95% CI]",
+                "LATENCY MS [95% CI]", "COST USD/REQ [95% CI]"));
+        final List<String> differences = new ArrayList<>();
+        report().forEach((model, byArm) -> byArm.forEach((arm, f) -> {
+            if (DIFFERENCE.equals(arm)) {
+                differences.add(String.format(Locale.ROOT, "%-12s candidate - live: errors %s, "
+                        + "escalated %s, latency ms %s, cost USD/req %s%n", model,
+                        signed(f.get("errorRate"), 100, " pp"),
+                        signed(f.get("escalationRate"), 100, " pp"),
+                        signed(f.get("latencyMs"), 1, ""), signed(f.get("costUsd"), 1, "")));
+                return;
+            }
+            out.append(String.format(Locale.ROOT, "%-12s %-10s %-20s %6d %-22s %-22s %-24s %s%n",
+                    model, arm, f.get("model"), f.get("requests"),
+                    interval(f.get("errorRate"), 100, "%"),
+                    interval(f.get("escalationRate"), 100, "%"),
+                    interval(f.get("latencyMs"), 1, ""), interval(f.get("costUsd"), 1, "")));
+        }));
+        differences.forEach(out::append);
         return out.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String signed(final Object value, final double scale, final String unit) {
+        if (value == null) {
+            return "n/a";
+        }
+        final Map<String, Object> v = (Map<String, Object>) value;
+        final double d = (Double) v.get("value") * scale;
+        final String format = scale == 1 && Math.abs(d) < 1 && d != 0 ? "%+.5f" : "%+.1f";
+        final String bounds = v.get("low") == null ? "[n/a]" : String.format(Locale.ROOT,
+                "[" + format + "," + format + "]", (Double) v.get("low") * scale,
+                (Double) v.get("high") * scale);
+        return String.format(Locale.ROOT, format, d) + unit + " " + bounds
+                + (Boolean.TRUE.equals(v.get("excludesZero")) ? " *" : "");
     }
 
     @SuppressWarnings("unchecked")
@@ -316,16 +430,12 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         if (n == 0) {
             return Map.of("value", 0.0, "low", 0.0, "high", 1.0);
         }
-        final double z = 1.96;
-        final double p = hits / (double) n;
-        final double denominator = 1 + z * z / n;
-        final double centre = (p + z * z / (2 * n)) / denominator;
-        final double half = z * Math.sqrt(p * (1 - p) / n + z * z / (4.0 * n * n)) / denominator;
-        return ordered(p, Math.max(0, centre - half), Math.min(1, centre + half));
+        final double[] bounds = AbStats.wilson(hits, n);
+        return ordered(hits / (double) n, bounds[0], bounds[1]);
     }
 
     static Map<String, Double> mean(final double mean, final double sd, final long n) {
-        final double half = n > 1 ? 1.96 * sd / Math.sqrt(n) : 0;
+        final double half = n > 1 ? AbStats.Z * sd / Math.sqrt(n) : 0;
         return ordered(mean, mean - half, mean + half);
     }
 

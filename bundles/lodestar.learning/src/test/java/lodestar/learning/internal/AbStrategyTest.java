@@ -1,6 +1,7 @@
 package lodestar.learning.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -167,5 +168,156 @@ class AbStrategyTest {
         assertThat(r.status).isEqualTo(200);
         assertThat(r.json().path("experiments").path("coder").path("live").path("requests")
                 .asLong()).isEqualTo(10);
+    }
+
+    @Test
+    void studentTQuantilesMatchTheTables() {
+        // two-sided 95% critical values from any t table
+        assertThat(AbStats.tQuantile975(1)).isCloseTo(12.7062, within(1e-4));
+        assertThat(AbStats.tQuantile975(2)).isCloseTo(4.3027, within(1e-4));
+        assertThat(AbStats.tQuantile975(4)).isCloseTo(2.7764, within(1e-4));
+        assertThat(AbStats.tQuantile975(10)).isCloseTo(2.2281, within(1e-4));
+        assertThat(AbStats.tQuantile975(30)).isCloseTo(2.0423, within(1e-4));
+        assertThat(AbStats.tQuantile975(1e9)).isEqualTo(AbStats.Z);
+        assertThat(AbStats.logGamma(5)).isCloseTo(Math.log(24), within(1e-12));
+        assertThat(AbStats.logGamma(0.5)).isCloseTo(Math.log(Math.sqrt(Math.PI)),
+                within(1e-12));
+        assertThat(AbStats.logGamma(0.25)).isCloseTo(1.2880225246980774, within(1e-10));
+        assertThat(AbStats.regularizedBeta(0, 2, 3)).isZero();
+        assertThat(AbStats.regularizedBeta(1, 2, 3)).isEqualTo(1.0);
+        // I_x(1, 1) = x; I_x(2, 1) = x^2; both branches of the continued fraction
+        assertThat(AbStats.regularizedBeta(0.3, 1, 1)).isCloseTo(0.3, within(1e-12));
+        assertThat(AbStats.regularizedBeta(0.9, 2, 1)).isCloseTo(0.81, within(1e-12));
+    }
+
+    @Test
+    void differenceOfProportionsIsNewcombesHybridScoreInterval() {
+        // Newcombe (1998), Statistics in Medicine 17:873-890, table II, method 10:
+        // 56/70 - 48/80 = 0.2000 [0.0524, 0.3339]; 9/10 - 3/10 = 0.6 [0.1705, 0.8090]
+        final Map<String, Object> a = AbStats.proportionDifference(56, 70, 48, 80);
+        assertThat((Double) a.get("value")).isCloseTo(0.2, within(1e-12));
+        assertThat((Double) a.get("low")).isCloseTo(0.0524, within(1e-4));
+        assertThat((Double) a.get("high")).isCloseTo(0.3339, within(1e-4));
+        assertThat(a).containsEntry("excludesZero", true).containsEntry("method", "newcombe");
+        final Map<String, Object> b = AbStats.proportionDifference(9, 10, 3, 10);
+        assertThat((Double) b.get("low")).isCloseTo(0.1705, within(1e-4));
+        assertThat((Double) b.get("high")).isCloseTo(0.8090, within(1e-4));
+        // no events in either arm: 0, from minus the live arm's Wilson upper bound
+        // (3.84/(20+3.84) = 0.1611) to the candidate's (3.84/(10+3.84) = 0.2775)
+        final Map<String, Object> none = AbStats.proportionDifference(0, 10, 0, 20);
+        assertThat((Double) none.get("value")).isZero();
+        assertThat((Double) none.get("low")).isCloseTo(-0.1611, within(1e-4));
+        assertThat((Double) none.get("high")).isCloseTo(0.2775, within(1e-4));
+        assertThat(none).containsEntry("excludesZero", false);
+    }
+
+    @Test
+    void differenceOfMeansIsWelchsInterval() {
+        // candidate 200, 220, 240, 260 (mean 230, variance 666.67), live 100, 110, 120
+        // (mean 110, variance 100): d = 120, se = sqrt(166.67 + 33.33) = 14.142,
+        // df = 200^2 / (166.67^2 / 3 + 33.33^2 / 2) = 4.0755, t = 2.7563 -> 120 +- 38.98
+        final Map<String, Object> d = AbStats.meanDifference(new AbStats.Sample(4, 230,
+                3 * 2000 / 3.0), new AbStats.Sample(3, 110, 200));
+        assertThat((Double) d.get("value")).isEqualTo(120.0);
+        assertThat((Double) d.get("df")).isCloseTo(4.0755, within(1e-4));
+        assertThat((Double) d.get("low")).isCloseTo(81.02, within(0.01));
+        assertThat((Double) d.get("high")).isCloseTo(158.98, within(0.01));
+        assertThat(d).containsEntry("excludesZero", true).containsEntry("method", "welch");
+        final Map<String, Object> one = AbStats.meanDifference(new AbStats.Sample(1, 5, 0),
+                new AbStats.Sample(3, 1, 2));
+        assertThat(one).containsEntry("value", 4.0).containsEntry("low", null)
+                .containsEntry("high", null).containsEntry("excludesZero", false);
+        final Map<String, Object> flat = AbStats.meanDifference(new AbStats.Sample(3, 0, 0),
+                new AbStats.Sample(5, 0, 0));
+        assertThat(flat).containsEntry("low", 0.0).containsEntry("high", 0.0);
+    }
+
+    @Test
+    void reportsTheDifferenceBetweenTheArms() {
+        // live: 20 requests, 2 errors, latency 100 / 120 alternating (mean 110, var 105.26),
+        // cost 0.002 each; candidate: 10 requests, 4 errors, 1 escalation, latency 150 / 170
+        // (mean 160, var 111.11), cost 0.001 each
+        for (int i = 0; i < 20; i++) {
+            ab.onRequest(event("ab:live lodestar-coder:v1 (bucket 50, candidate 30%)",
+                    "lodestar-coder:v1", i < 2 ? 500 : 200, 1, i % 2 == 0 ? 100 : 120, 0.002));
+        }
+        for (int i = 0; i < 10; i++) {
+            ab.onRequest(event("ab:candidate lodestar-coder:v2 (bucket 5, candidate 30%)",
+                    i == 9 ? "gpt-4o" : "lodestar-coder:v2", i < 4 ? 500 : 200, 1,
+                    i % 2 == 0 ? 150 : 170, 0.001));
+        }
+        final Map<String, Map<String, Object>> coder = ab.report().get("coder");
+        assertThat(coder.keySet()).containsExactly("candidate", "live", "difference");
+        assertThat(coder.get("live")).containsEntry("model", "lodestar-coder:v1")
+                .containsEntry("requests", 20L);
+        assertThat(coder.get("candidate")).containsEntry("model", "lodestar-coder:v2");
+        final Map<String, Object> diff = coder.get("difference");
+        assertThat(diff).containsEntry("of", "candidate - live");
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> errors = (Map<String, Object>) diff.get("errorRate");
+        // 0.4 - 0.1 = 0.3; Wilson 4/10 [0.1682, 0.6873], 2/20 [0.0279, 0.3010]:
+        // 0.3 - sqrt(0.2318^2 + 0.2010^2) = -0.0068, 0.3 + sqrt(0.2873^2 + 0.0721^2) = 0.5962
+        assertThat((Double) errors.get("value")).isCloseTo(0.3, within(1e-12));
+        assertThat((Double) errors.get("low")).isCloseTo(-0.0068, within(5e-4));
+        assertThat((Double) errors.get("high")).isCloseTo(0.5962, within(5e-4));
+        assertThat(errors).containsEntry("excludesZero", false);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> escalations = (Map<String, Object>) diff.get("escalationRate");
+        assertThat((Double) escalations.get("value")).isCloseTo(0.1, within(1e-12));
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> latency = (Map<String, Object>) diff.get("latencyMs");
+        // d = 50; se = sqrt(111.11/10 + 105.26/20) = 4.0466;
+        // df = 16.374^2 / (11.111^2/9 + 5.263^2/19) = 268.11 / 15.175 = 17.67,
+        // t = 2.1037 -> 50 +- 8.51
+        assertThat((Double) latency.get("value")).isCloseTo(50, within(1e-9));
+        assertThat((Double) latency.get("df")).isCloseTo(17.67, within(0.01));
+        assertThat((Double) latency.get("low")).isCloseTo(41.49, within(0.01));
+        assertThat((Double) latency.get("high")).isCloseTo(58.51, within(0.01));
+        assertThat(latency).containsEntry("excludesZero", true);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> cost = (Map<String, Object>) diff.get("costUsd");
+        assertThat((Double) cost.get("value")).isCloseTo(-0.001, within(1e-12));
+        assertThat((Double) cost.get("low")).isCloseTo(-0.001, within(1e-12));
+        assertThat(ab.ab()).contains("coder        candidate - live: errors +30.0 pp "
+                + "[-0.7,+59.6]", "latency ms +50.0 [+41.5,+58.5] *", "cost USD/req -0.00100 "
+                + "[-0.00100,-0.00100] *").contains("lodestar-coder:v2");
+    }
+
+    @Test
+    void anArmStartsAgainWhenItSendsToAnotherModel() {
+        for (int i = 0; i < 5; i++) {
+            ab.onRequest(event("ab:live lodestar-coder:v1 (bucket 50)", "lodestar-coder:v1",
+                    200, 1, 100, null));
+        }
+        ab.onRequest(event("ab:candidate lodestar-coder:v2 (bucket 5)", "lodestar-coder:v2",
+                200, 1, 100, null));
+        assertThat(ab.report().get("coder").get("difference")).containsEntry("costUsd", null);
+        // v2 promoted: the live arm now sends to v2, and its figures start again
+        ab.onRequest(event("ab:live lodestar-coder:v2 (bucket 50)", "lodestar-coder:v2", 500,
+                1, 300, null));
+        assertThat(ab.report().get("coder").get("live")).containsEntry("model",
+                "lodestar-coder:v2").containsEntry("requests", 1L).containsEntry("errors", 1L);
+        // a late event of the old arm does not take the place of the new one
+        ab.onRequest(event("ab:live lodestar-coder:v1 (bucket 50)", "lodestar-coder:v1", 200,
+                1, 100, null));
+        assertThat(ab.report().get("coder").get("live")).containsEntry("model",
+                "lodestar-coder:v2");
+        assertThat(ab.report().get("other")).isNull();
+        ab.onRequest(event("ab:fallback gpt-4o (bucket 5)", "gpt-4o", 200, 1, 100, null));
+        assertThat(ab.report().get("coder").keySet()).containsExactly("candidate", "fallback",
+                "live", "difference");
+    }
+
+    @Test
+    void theArmIsTheModelTriedFirst() {
+        // no live version yet: every session goes to the candidate, and is counted as such
+        final Map<String, String> settings = Map.of("live", "lodestar-coder:v1", "candidate",
+                "lodestar-coder:v2", "candidatePercent", "10");
+        assertThat(ab.route(context(sessionIn(false, 10), settings, V2)).explanation())
+                .startsWith("ab:candidate lodestar-coder:v2");
+        assertThat(ab.route(context(sessionIn(true, 10), settings, V1)).explanation())
+                .startsWith("ab:live lodestar-coder:v1");
+        assertThat(ab.route(context(sessionIn(true, 10), Map.of("fallback", "gpt-4o"), BIG))
+                .explanation()).startsWith("ab:fallback gpt-4o");
     }
 }
