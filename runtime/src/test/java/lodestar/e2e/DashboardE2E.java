@@ -49,6 +49,13 @@ class DashboardE2E {
     static final String GPU = "<img src=x onerror=alert(2)>";
     private static final String KEY = "sk-dash-e2e";
     private static final Duration WAIT = Duration.ofSeconds(20);
+    /** A stand-in trainer speaking lora_train.py's progress protocol, without any ML. */
+    private static final String TRAINER = "#!/bin/sh\nout=''\nwhile [ $# -gt 0 ]; do\n"
+            + "  if [ \"$1\" = --output ]; then out=$2; shift; fi\n  shift\ndone\n"
+            + "echo '{\"step\":1,\"loss\":2.0}'\nmkdir -p \"$out\"\n"
+            + "echo '{\"r\":8}' > \"$out/adapter_config.json\"\n"
+            + "printf weights > \"$out/adapter_model.safetensors\"\n"
+            + "echo '{\"event\":\"done\",\"metrics\":{\"final_loss\":1.5}}'\n";
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final Path screenshots = Paths.get(System.getProperty("lodestar.screenshots",
@@ -56,6 +63,11 @@ class DashboardE2E {
 
     private HttpResponse<String> chat(final LodestarProcess lodestar, final String model,
             final String session) throws Exception {
+        return chat(lodestar, model, session, "explain " + XSS + " to me");
+    }
+
+    private HttpResponse<String> chat(final LodestarProcess lodestar, final String model,
+            final String session, final String prompt) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lodestar.port
                 + "/v1/chat/completions")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
@@ -64,8 +76,7 @@ class DashboardE2E {
                 .POST(HttpRequest.BodyPublishers.ofString(LodestarProcess.JSON.createObjectNode()
                         .put("model", model).set("messages", LodestarProcess.JSON
                                 .createArrayNode().add(LodestarProcess.JSON.createObjectNode()
-                                        .put("role", "user").put("content", "explain " + XSS
-                                                + " to me")))
+                                        .put("role", "user").put("content", prompt)))
                         .toString())).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -80,6 +91,51 @@ class DashboardE2E {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lodestar.port
                 + path)).timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + KEY)
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A state-changing admin call the way a script makes it: JSON body, the admin key. */
+    private JsonNode post(final LodestarProcess lodestar, final String path, final String body)
+            throws Exception {
+        final HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + lodestar.port + path)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("POST " + path + ": " + response.body())
+                .isEqualTo(200);
+        return LodestarProcess.JSON.readTree(response.body());
+    }
+
+    /** The registry's state of one version, read over HTTP. */
+    private String state(final LodestarProcess lodestar, final int version) throws Exception {
+        for (final JsonNode v : json(lodestar, "/api/learning/models/coder")) {
+            if (v.path("version").asInt() == version) {
+                return v.path("state").asText();
+            }
+        }
+        return "missing";
+    }
+
+    /**
+     * Clicks a registry action in the page, answers its confirmation dialog and returns the
+     * dialog's question.
+     */
+    private static String act(final Chromium.Page page, final String action,
+            final boolean confirm) throws Exception {
+        final String button = "document.querySelector('[data-table=registry] "
+                + "button[data-action=" + action + "][data-model=coder]')";
+        page.waitFor(button + " !== null && !" + button + ".disabled", "the " + action
+                + " button");
+        page.eval("document.querySelector('#registry-result').removeAttribute('data-outcome');"
+                + button + ".click(); true");
+        page.waitFor("document.querySelector('#confirm').open", "the confirmation dialog");
+        final String question = page.eval("document.querySelector('#confirm-text').textContent")
+                .asText();
+        page.eval("document.querySelector('#confirm button[value=" + (confirm ? "ok" : "cancel")
+                + "]').click(); true");
+        page.waitFor("!document.querySelector('#confirm').open", "the dialog to close");
+        return question;
     }
 
     @Test
@@ -105,7 +161,15 @@ class DashboardE2E {
                     + "model.fake-small=context=8000,input=0.1,output=0.2\n"
                     + "model.fake-large=context=128000,input=2.5,output=10\n");
             lodestar.writeConfig("lodestar.router.cfg", "baselineModel=fake-large\n"
-                    + ".proxyKeys=e2e:" + KEY + "\n");
+                    + ".proxyKeys=admin:" + KEY + "\n");
+            // the learning loop with a stand-in trainer, deploying to the fake Ollama
+            final Path trainer = lodestar.root.resolve("fake-trainer.sh");
+            Files.writeString(trainer, TRAINER);
+            lodestar.writeConfig("lodestar.learning.cfg", "collect=true\nmodelName=coder\n"
+                    + "baseModel=tiny-llama\nollamaBaseModel=fake-small\nollamaUrl="
+                    + upstream.baseUrl() + "\nvalidationPercent=20\n");
+            lodestar.writeConfig("lodestar.learning.command.cfg", "command=sh " + trainer
+                    + " --train {train} --output {output}\n");
             // a GPU whose name is markup, read through a stand-in for nvidia-smi
             final Path smi = lodestar.root.resolve("fake-nvidia-smi");
             Files.writeString(smi, "#!/bin/sh\nprintf '0, " + GPU + ", GPU-e2e, 535.183.01, P2,"
@@ -133,6 +197,29 @@ class DashboardE2E {
             LodestarProcess.waitFor(() -> json(lodestar, "/api/usage").path("total")
                     .path("requests").asInt() >= before + 5, WAIT, "5 more requests in "
                     + "/api/usage");
+            // a candidate for the Models page: answers kept, a dataset built, a job trained
+            LodestarProcess.waitFor(() -> json(lodestar, "/api/learning").path("collect")
+                    .asBoolean(), WAIT, "learning collection to start");
+            final long stored = json(lodestar, "/api/learning").path("storedExchanges").asLong();
+            for (final String topic : List.of("binary search in Go", "a bash retry loop",
+                    "SQL window functions", "Java records", "a Python dataclass")) {
+                assertThat(chat(lodestar, "fake-large", "learn", "write " + topic + ", with an "
+                        + "example").statusCode()).isEqualTo(200);
+            }
+            LodestarProcess.waitFor(() -> json(lodestar, "/api/learning").path("storedExchanges")
+                    .asLong() >= stored + 5, WAIT, "5 exchanges kept for training");
+            final String dataset = post(lodestar, "/api/learning/datasets", "{}").path("id")
+                    .asText();
+            final String job = post(lodestar, "/api/learning/jobs", "{\"dataset\":\"" + dataset
+                    + "\"}").path("id").asText();
+            LodestarProcess.waitFor(() -> "SUCCEEDED".equals(json(lodestar,
+                    "/api/learning/jobs/" + job).path("state").asText()), WAIT,
+                    "the training job to succeed");
+            assertThat(state(lodestar, 1)).isEqualTo("candidate");
+            LodestarProcess.waitFor(() -> json(lodestar, "/api/usage").path("total")
+                    .path("requests").asInt() >= before + 10, WAIT, "10 more requests in "
+                    + "/api/usage");
+
             final JsonNode usage = json(lodestar, "/api/usage");
             System.out.println("[e2e] /api/usage " + usage);
             Files.createDirectories(screenshots);
@@ -210,10 +297,34 @@ class DashboardE2E {
 
                 page.open("models");
                 assertThat(page.eval(textIn("[data-table=v1models] td")).asBoolean()).isTrue();
-                assertThat(page.eval("document.querySelector('#registry-state')"
-                        + ".dataset.registry").asText()).isEqualTo("absent");
-                assertThat(page.eval("[...document.querySelectorAll('#registry button')]"
-                        + ".every(b => b.disabled)").asBoolean()).isTrue();
+                page.waitFor("document.querySelector('#registry-state').dataset.registry "
+                        + "=== 'present'", "the learning registry");
+                // the approval flow: cancel changes nothing, confirm approves (deploying the
+                // adapter to Ollama), promote makes it live, a roll back with nothing earlier
+                // is refused and says why
+                assertThat(act(page, "approve", false)).contains("Approve coder v1");
+                assertThat(state(lodestar, 1)).as("cancelled").isEqualTo("candidate");
+                page.screenshot(screenshots.resolve("models-candidate.png"));
+                act(page, "approve", true);
+                page.waitFor("document.querySelector('#registry-result').dataset.outcome "
+                        + "=== 'ok'", "the approval's outcome");
+                assertThat(state(lodestar, 1)).isEqualTo("approved");
+                assertThat(upstream.created()).contains("lodestar-coder:v1");
+                assertThat(json(lodestar, "/api/learning/models/coder").get(0).path("approvedBy")
+                        .asText()).isEqualTo("http:admin (dashboard)");
+                act(page, "promote", true);
+                LodestarProcess.waitFor(() -> "live".equals(state(lodestar, 1)), WAIT,
+                        "v1 to go live");
+                page.waitFor("document.querySelector('[data-table=registry] "
+                        + "[data-state=live]') !== null", "the live badge");
+                act(page, "rollback", true);
+                page.waitFor("document.querySelector('#registry-result').dataset.outcome "
+                        + "=== 'refused'", "the refused roll back");
+                assertThat(page.eval("document.querySelector('#registry-result').textContent")
+                        .asText()).contains("no earlier live version of coder");
+                assertThat(state(lodestar, 1)).isEqualTo("live");
+                page.waitFor("document.querySelector('[data-table=ab], #table-ab p') !== null",
+                        "the A/B panel");
                 page.screenshot(screenshots.resolve("models.png"));
 
                 // live: new traffic shows up without a reload

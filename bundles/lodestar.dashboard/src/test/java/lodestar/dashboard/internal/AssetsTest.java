@@ -55,7 +55,18 @@ class AssetsTest {
         assertThat(js).contains("sessionStorage").contains("'Authorization', `Bearer ${key}`")
                 .doesNotContain("localStorage").doesNotContain("document.cookie")
                 .doesNotContainPattern("[?&](key|token|api_key)=");
-        assertThat(js).as("read-only").doesNotContainPattern("method: '(POST|PUT|DELETE|PATCH)'");
+        assertThat(js).as("no other verbs").doesNotContainPattern("method: '(PUT|DELETE|PATCH)'");
+        // the one state-changing call: confirmed first, JSON body, key in the header only
+        final Matcher posts = Pattern.compile("method: 'POST'").matcher(js);
+        assertThat(posts.results().count()).as("POST in one place").isEqualTo(1);
+        final String post = js.substring(js.indexOf("async function post("),
+                js.indexOf("async function detail("));
+        assertThat(post).contains("'Content-Type': 'application/json'")
+                .contains("JSON.stringify(body)").contains("credentials: 'same-origin'");
+        final String action = js.substring(js.indexOf("function actionFor("),
+                js.indexOf("async function abReport("));
+        assertThat(action.indexOf("await confirmAction(")).as("confirmation before the POST")
+                .isPositive().isLessThan(action.indexOf("await post("));
     }
 
     @Test

@@ -65,6 +65,7 @@ public final class FeedbackServlet extends HttpServlet {
             return;
         }
         try {
+            Http.sameOrigin(request);
             final JsonNode body = Http.body(request);
             final JsonNode id = body.get("requestId");
             final JsonNode rating = body.get("rating");

@@ -7,8 +7,14 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
 
-/** JSON in and out for the bundle's servlets; errors in the OpenAI shape. */
+/**
+ * JSON in and out for the bundle's servlets; errors in the OpenAI shape; the cross-site request
+ * forgery rule of every state-changing call ({@link #sameOrigin}).
+ */
 final class Http {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -35,6 +41,66 @@ final class Http {
 
         String code() {
             return code;
+        }
+    }
+
+    /**
+     * Refuses a state-changing request that a web page of another origin could have made the
+     * user's browser send (CSRF): an {@code Origin} header naming another host and port than the
+     * request's {@code Host}, or a {@code Sec-Fetch-Site} other than {@code same-origin} or
+     * {@code none}, is answered 403; a {@code Content-Type} other than JSON (forms and
+     * {@code text/plain}, which a browser sends cross-origin without asking first) 415. Requests
+     * without these headers (curl, scripts) pass: the key check still applies to them.
+     *
+     * @param request the request
+     * @throws Failure when refused
+     */
+    static void sameOrigin(final HttpServletRequest request) throws Failure {
+        final String site = request.getHeader("Sec-Fetch-Site");
+        if (site != null && !"same-origin".equalsIgnoreCase(site.trim())
+                && !"none".equalsIgnoreCase(site.trim())) {
+            throw new Failure(403, "cross_origin", "refused: a " + site.trim() + " request "
+                    + "cannot change state (CSRF protection)");
+        }
+        final String origin = request.getHeader("Origin");
+        if (origin != null && !origin.isBlank()) {
+            final String host = request.getHeader("Host");
+            if (host == null || !host.trim().equalsIgnoreCase(authority(origin.trim()))) {
+                throw new Failure(403, "cross_origin", "refused: origin " + origin.trim()
+                        + " is not this server's (CSRF protection)");
+            }
+        }
+        final String type = request.getHeader("Content-Type");
+        if (type != null && !type.isBlank() && !json(type)) {
+            throw new Failure(415, "unsupported_media_type", "send the body as "
+                    + "Content-Type: application/json, not " + type.trim());
+        }
+    }
+
+    private static boolean json(final String contentType) {
+        final String media = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        return "application/json".equals(media);
+    }
+
+    /**
+     * The {@code host[:port]} of an origin, with the scheme's default port left out as browsers
+     * leave it out of {@code Host}.
+     *
+     * @param origin the {@code Origin} header
+     * @return its authority, or {@code ""} when it is not a URL ({@code null} origins)
+     */
+    static String authority(final String origin) {
+        try {
+            final URI uri = new URI(origin);
+            if (uri.getHost() == null) {
+                return "";
+            }
+            final int port = uri.getPort();
+            final boolean standard = port == -1 || ("http".equalsIgnoreCase(uri.getScheme())
+                    && port == 80) || ("https".equalsIgnoreCase(uri.getScheme()) && port == 443);
+            return standard ? uri.getHost() : uri.getHost() + ":" + port;
+        } catch (final URISyntaxException e) {
+            return "";
         }
     }
 

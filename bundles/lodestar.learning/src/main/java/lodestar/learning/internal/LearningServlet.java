@@ -98,6 +98,9 @@ public final class LearningServlet extends HttpServlet {
             return;
         }
         try {
+            if (post) {
+                Http.sameOrigin(request);
+            }
             final Object answer = route(parts, post, request, access.who());
             Http.send(response, 200, answer);
         } catch (final Http.Failure e) {

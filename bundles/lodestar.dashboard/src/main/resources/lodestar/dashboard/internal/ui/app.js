@@ -4,14 +4,15 @@
 // - every value from the API is rendered as text (textContent, text nodes, setAttribute on a
 //   fixed list of harmless attributes); no API that parses HTML is ever called;
 // - the proxy key lives in sessionStorage and travels only in the Authorization header;
-// - nothing here changes state on the server (no POST, PUT, DELETE).
+// - the only state-changing calls are the registry's approve / promote / rollback, each after
+//   a confirmation, as same-origin JSON POSTs (see post()).
 
 import { barChart, gauge, shareChart } from './charts.js';
 
 const KEY_STORE = 'lodestar.dashboard.key';
 const PAGES = ['overview', 'routing', 'sessions', 'health', 'models'];
 const SEVERITIES = ['OK', 'INFO', 'WARNING', 'CRITICAL'];
-/** Where the learning registry will answer; absent today. */
+/** Where the learning registry answers when the learning bundle is installed. */
 const REGISTRY = '/api/learning/models';
 
 // ---------------------------------------------------------------------------------------------
@@ -216,6 +217,30 @@ async function call(path, accept) {
   return fetch(path, {
     headers, method: 'GET', cache: 'no-store', credentials: 'same-origin', redirect: 'error',
   });
+}
+
+/**
+ * A state-changing call: same-origin POST of a JSON body with the key in the Authorization
+ * header. The server refuses other origins and non-JSON bodies (CSRF), and a cookie never
+ * carries the key, so a page elsewhere cannot make the browser send this.
+ */
+async function post(path, body) {
+  const headers = new Headers({ Accept: 'application/json', 'Content-Type': 'application/json' });
+  const key = storedKey();
+  if (key) {
+    headers.set('Authorization', `Bearer ${key}`);
+  }
+  const response = await fetch(path, {
+    headers, method: 'POST', body: JSON.stringify(body), cache: 'no-store',
+    credentials: 'same-origin', redirect: 'error',
+  });
+  if (response.status === 401) {
+    throw new AuthError(path);
+  }
+  if (!response.ok) {
+    throw new HttpError(path, response.status, await detail(response));
+  }
+  return response.json();
 }
 
 async function detail(response) {
@@ -587,36 +612,173 @@ async function models() {
         m.owned_by === 'lodestar' ? 'virtual (routed)' : 'provider model', keyName(m.owned_by)]),
       'No model is served: no provider has a key, or none is reachable.', 'v1models'));
     }),
-    registry(),
+    panel($('#table-registry'), registry),
   ]);
 }
 
+/** The learning registry's versions with the action each state allows. */
 async function registry() {
   const state = $('#registry-state');
-  let installed = false;
+  let response;
   try {
-    const response = await call(REGISTRY, 'application/json');
-    installed = response.ok;
+    response = await call(REGISTRY, 'application/json');
   } catch (e) {
-    installed = false;
+    response = null;
   }
-  for (const button of document.querySelectorAll('#registry [data-action]')) {
-    // stays disabled until this dashboard learns the registry's API
-    button.disabled = true;
+  if (response && response.status === 401) {
+    throw new AuthError(REGISTRY);
   }
-  state.setAttribute('data-registry', installed ? 'present' : 'absent');
-  state.textContent = installed
-    ? `A registry answers at ${REGISTRY}, but this dashboard version cannot drive it yet.`
-    : 'Not installed: the learning registry (module "learning") is not present, so there is '
-      + 'nothing to approve, promote or roll back.';
+  if (!response || response.status === 404) {
+    state.setAttribute('data-registry', 'absent');
+    state.textContent = 'Not installed: the learning registry (module "learning") is not '
+      + 'present, so there is nothing to approve, promote or roll back.';
+    $('#table-registry').replaceChildren();
+    $('#table-ab').replaceChildren();
+    return;
+  }
+  if (!response.ok) {
+    state.setAttribute('data-registry', 'refused');
+    state.textContent = response.status === 403
+      ? 'The registry needs the admin key: sign in with it to see and change model versions.'
+      : `${REGISTRY} answered ${response.status}: ${await detail(response)}`;
+    $('#table-registry').replaceChildren();
+    return;
+  }
+  const versions = await response.json();
+  state.setAttribute('data-registry', 'present');
+  state.textContent = versions.length
+    ? `${int(versions.length)} version(s). Approve deploys a candidate to Ollama; promote makes `
+      + 'an approved version live (the one before it is retired); roll back puts the previous '
+      + 'live version back.'
+    : 'No trained version yet: build a dataset and run a training job (lodestar:dataset build, '
+      + 'lodestar:train).';
+  $('#table-registry').replaceChildren(table([
+    { label: 'Model' }, { label: 'Version', num: true }, { label: 'State' },
+    { label: 'Base' }, { label: 'Dataset' }, { label: 'Backend' }, { label: 'Metrics' },
+    { label: 'Created' }, { label: 'Approved by' }, { label: 'Served as' }, { label: 'Action' },
+  ], versions.map((v) => [
+    el('span', { class: 'mono', text: keyName(v.name) }), `v${int(v.version)}`,
+    el('span', { class: `badge state-${String(v.state).replace(/[^a-z]/g, '')}`,
+      'data-state': v.state, text: v.state }),
+    keyName(v.baseModel), el('span', { class: 'mono', text: shortHash(v.datasetId) }),
+    keyName(v.backend), metrics(v.metrics), time(v.createdMs ? new Date(v.createdMs)
+      .toISOString() : null), v.approvedBy ? String(v.approvedBy) : '–',
+    v.deployedAs ? el('span', { class: 'mono', text: v.deployedAs }) : '–',
+    actionFor(v),
+  ]), 'No version in the registry.', 'registry'));
+  await panel($('#table-ab'), abReport);
 }
 
-/** Asks before a state-changing action (used once the registry exists). */
+function metrics(values) {
+  if (!values || typeof values !== 'object') {
+    return '–';
+  }
+  const entries = Object.entries(values).filter(([, v]) => typeof v === 'number'
+    || typeof v === 'string');
+  return entries.length ? entries.slice(0, 4).map(([k, v]) => `${k} ${typeof v === 'number'
+    ? Number(v.toPrecision(4)) : v}`).join(' · ') : '–';
+}
+
+/** The button of the one action a version's state allows; the server has the last word. */
+function actionFor(version) {
+  const spec = {
+    candidate: ['approve', 'Approve…', `/models/${encodeURIComponent(version.name)}/`
+      + `${version.version}/approve`],
+    approved: ['promote', 'Promote…', `/models/${encodeURIComponent(version.name)}/`
+      + `${version.version}/promote`],
+    live: ['rollback', 'Roll back…', `/models/${encodeURIComponent(version.name)}/rollback`],
+  }[version.state];
+  if (!spec) {
+    return '–';
+  }
+  const [action, label, path] = spec;
+  const button = el('button', {
+    type: 'button', class: action === 'approve' ? null : 'danger', 'data-action': action,
+    'data-model': version.name, 'data-version': version.version, text: label,
+  });
+  button.addEventListener('click', async () => {
+    const subject = action === 'rollback' ? `${version.name} (live v${version.version} goes, `
+      + 'the previous live version comes back)' : `${version.name} v${version.version}`;
+    if (!await confirmAction(label.replace('…', ''), subject)) {
+      return;
+    }
+    button.disabled = true;
+    const result = $('#registry-result');
+    try {
+      const done = await post(`/api/learning${path}`, { by: 'dashboard' });
+      result.setAttribute('data-outcome', 'ok');
+      result.textContent = `${label.replace('…', '')}: ${done.name} v${done.version} is now `
+        + `${done.state}${done.deployedAs ? ` (served as ${done.deployedAs})` : ''}.`;
+    } catch (e) {
+      if (e instanceof AuthError) {
+        showLogin('The key was not accepted.');
+        return;
+      }
+      result.setAttribute('data-outcome', 'refused');
+      result.textContent = `${label.replace('…', '')} refused: ${e.message || e}`;
+    }
+    result.hidden = false;
+    refresh();
+  });
+  return button;
+}
+
+/** The A/B experiments: per virtual model and arm, with 95 % intervals. */
+async function abReport() {
+  const response = await call('/api/learning/ab', 'application/json');
+  if (response.status === 404) {
+    $('#table-ab').replaceChildren(el('p', { class: 'muted', 'data-table': 'ab',
+      text: 'No A/B strategy is running (the learning bundle\'s "ab" strategy is off).' }));
+    return;
+  }
+  if (!response.ok) {
+    throw new HttpError('/api/learning/ab', response.status, await detail(response));
+  }
+  const body = await response.json();
+  const interval = (v, scale, digits, unit) => (v && Number.isFinite(v.value)
+    ? `${(v.value * scale).toFixed(digits)}${unit} [${(v.low * scale).toFixed(digits)}, `
+      + `${(v.high * scale).toFixed(digits)}]` : '–');
+  const rows = [];
+  const experiments = body.experiments || {};
+  for (const model of Object.keys(experiments).sort()) {
+    const byArm = experiments[model] || {};
+    const differences = byArm.difference || (body.differences || {})[model];
+    for (const arm of Object.keys(byArm).sort()) {
+      const f = byArm[arm];
+      if (arm === 'difference' || !f || typeof f.requests !== 'number') {
+        continue;
+      }
+      rows.push([el('span', { class: 'mono', text: model }), arm, int(f.requests),
+        interval(f.errorRate, 100, 1, ' %'), interval(f.escalationRate, 100, 1, ' %'),
+        interval(f.latencyMs, 1, 0, ' ms'), interval(f.costUsd, 1, 6, '')]);
+    }
+    if (differences && typeof differences === 'object') {
+      rows.push([el('span', { class: 'mono', text: model }), 'candidate − live', '',
+        interval(differences.errorRate, 100, 1, ' pt'),
+        interval(differences.escalationRate, 100, 1, ' pt'),
+        interval(differences.latencyMs, 1, 0, ' ms'), interval(differences.costUsd, 1, 6, '')]);
+    }
+  }
+  const arms = Object.entries(body.arms || {}).map(([name, a]) => `${name}: live `
+    + `${a.live || 'none'}, candidate ${a.candidate || 'none'}`);
+  $('#table-ab').replaceChildren(
+      el('p', { class: 'muted', 'data-ab-arms': '', text: arms.length ? arms.join(' · ')
+        : 'No registry model has a live or approved version yet.' }),
+      table([{ label: 'Virtual model' }, { label: 'Arm' }, { label: 'Requests', num: true },
+        { label: 'Errors [95 % CI]' }, { label: 'Escalated [95 % CI]' },
+        { label: 'Latency [95 % CI]' }, { label: 'Cost / request [95 % CI]' }], rows,
+      'No request has gone through an A/B virtual model (strategy "ab") since the start.',
+      'ab'));
+}
+
+/** Asks before a state-changing action. */
 function confirmAction(action, subject) {
   const dialog = $('#confirm');
   $('#confirm-text').textContent = `${action} ${subject}? This changes routing for every client.`;
+  dialog.setAttribute('data-action', action.toLowerCase().replace(/[^a-z]/g, ''));
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+    dialog.returnValue = '';
     dialog.showModal();
   });
 }
@@ -752,10 +914,6 @@ function boot() {
       refresh();
     }
   });
-  for (const button of document.querySelectorAll('#registry [data-action]')) {
-    button.addEventListener('click', () => confirmAction(button.textContent.replace('…', ''),
-        'the selected model'));
-  }
   checkAccess();
 }
 
