@@ -46,7 +46,10 @@ final class AbStats {
         final double centre = (p + Z * Z / (2 * n)) / denominator;
         final double half = Z * Math.sqrt(p * (1 - p) / n + Z * Z / (4.0 * n * n))
                 / denominator;
-        return new double[] {Math.max(0, centre - half), Math.min(1, centre + half)};
+        // exact at the ends: 0 hits cannot have a lower bound above 0 (nor n hits an upper
+        // bound below 1), whatever the rounding of centre - half
+        return new double[] {hits == 0 ? 0 : Math.max(0, centre - half),
+            hits == n ? 1 : Math.min(1, centre + half)};
     }
 
     /**

@@ -209,6 +209,10 @@ class AbStrategyTest {
         assertThat((Double) none.get("low")).isCloseTo(-0.1611, within(1e-4));
         assertThat((Double) none.get("high")).isCloseTo(0.2775, within(1e-4));
         assertThat(none).containsEntry("excludesZero", false);
+        // 0 of 3 and 3 of 3: bounds exactly 0 and 1 (rounding once gave 5.6e-17)
+        assertThat(AbStats.wilson(0, 3)[0]).isZero();
+        assertThat(AbStats.wilson(3, 3)[1]).isEqualTo(1.0);
+        assertThat(AbStats.wilson(0, 3)[1]).isCloseTo(0.5615, within(1e-4));
     }
 
     @Test
