@@ -15,6 +15,8 @@ import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,6 +91,9 @@ public final class ModelRegistry {
 
     private final LearningStore store;
     private final OllamaDeployer deployer;
+    /** The quality benchmark's approval gate, present while a benchmark is configured. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile BenchmarkGate gate;
 
     /**
      * Activates.
@@ -104,6 +109,10 @@ public final class ModelRegistry {
     ModelRegistry(final LearningStore store, final OllamaDeployer deployer) {
         this.store = store;
         this.deployer = deployer;
+    }
+
+    void setGate(final BenchmarkGate value) {
+        this.gate = value;
     }
 
     /**
@@ -244,11 +253,32 @@ public final class ModelRegistry {
      */
     synchronized Version approve(final String name, final int version, final String actor)
             throws Refused, SQLException {
+        return approve(name, version, actor, false);
+    }
+
+    /**
+     * Approves a candidate, as {@link #approve(String, int, String)}, after the quality
+     * benchmark's gate: with a benchmark set configured, a candidate without a result on the
+     * set, or scoring below the live version, is refused unless {@code override} is given; an
+     * override that was needed is recorded in the history with the gate's reason.
+     *
+     * @param name the name
+     * @param version the version
+     * @param actor who approves
+     * @param override approve even when the benchmark gate refuses
+     * @return the approved version
+     * @throws Refused when it is not a candidate, the gate refuses without override, or the
+     *     deployment failed
+     * @throws SQLException on a database error
+     */
+    synchronized Version approve(final String name, final int version, final String actor,
+            final boolean override) throws Refused, SQLException {
         final Version v = require(name, version);
         if (v.state() != State.CANDIDATE) {
             throw new Refused(name + " v" + version + " is " + lower(v.state())
                     + "; only a candidate can be approved");
         }
+        final String gated = gate(v, override);
         final String deployed = deploy(v, actor);
         try (Connection connection = store.dataSource().getConnection();
                 PreparedStatement update = connection.prepareStatement("UPDATE learning_model "
@@ -261,10 +291,29 @@ public final class ModelRegistry {
             update.setString(5, name);
             update.setInt(6, version);
             update.executeUpdate();
-            event(connection, name, version, "approved", actor, deployed == null
-                    ? "not deployed (no ollamaUrl or Ollama base)" : "deployed as " + deployed);
+            event(connection, name, version, "approved", actor, (deployed == null
+                    ? "not deployed (no ollamaUrl or Ollama base)" : "deployed as " + deployed)
+                    + (gated == null ? "" : "; " + gated));
         }
         return require(name, version);
+    }
+
+    private String gate(final Version v, final boolean override) throws Refused, SQLException {
+        final BenchmarkGate current = gate;
+        if (current == null || !current.configured()) {
+            return override ? "override given (no benchmark gate)" : null;
+        }
+        final BenchmarkGate.Verdict verdict = current.evaluate(v.name(), v.version(),
+                live(v.name()).orElse(null));
+        if (verdict.allowed()) {
+            return verdict.reason();
+        }
+        if (!override) {
+            throw new Refused(verdict.reason() + " (approve with the override to accept it "
+                    + "anyway: lodestar:model approve " + v.name() + " " + v.version()
+                    + " --override)");
+        }
+        return "benchmark gate OVERRIDDEN: " + verdict.reason();
     }
 
     /**

@@ -23,7 +23,8 @@ public final class TrainingCommands {
             + "[key=value ...] | lodestar:train status [JOB] | lodestar:train cancel JOB\n"
             + "  keys: backend, name, base, and any hyper-parameter (epochs=2 ...)\n";
     private static final String MODEL_USAGE = "usage: lodestar:model list [NAME] | history NAME"
-            + " | approve NAME VERSION | promote NAME VERSION | rollback NAME\n";
+            + " | approve NAME VERSION [--override] | promote NAME VERSION | rollback NAME\n"
+            + "  --override approves although the quality benchmark's gate refuses (recorded)\n";
 
     private final TrainingService training;
     private final ModelRegistry registry;
@@ -135,8 +136,8 @@ public final class TrainingCommands {
      * @return the outcome
      * @throws SQLException on a database error
      */
-    @Descriptor("Model registry: list [NAME] | history NAME | approve NAME VERSION | promote "
-            + "NAME VERSION | rollback NAME")
+    @Descriptor("Model registry: list [NAME] | history NAME | approve NAME VERSION [--override]"
+            + " | promote NAME VERSION | rollback NAME")
     public String model(@Descriptor("list|history|approve|promote|rollback and arguments")
             final String... args) throws SQLException {
         final String actor = "gogo:" + LearningCommands.user();
@@ -158,11 +159,14 @@ public final class TrainingCommands {
                 return "rolled back: " + v.name() + " v" + v.version() + " is live"
                         + deployed(v) + "\n";
             }
-            if (args.length == 3 && ("approve".equals(args[0]) || "promote".equals(args[0]))) {
+            final boolean override = args.length == 4 && "approve".equals(args[0])
+                    && "--override".equals(args[3]);
+            if ((args.length == 3 || override) && ("approve".equals(args[0])
+                    || "promote".equals(args[0]))) {
                 final int version = Integer.parseInt(args[2].startsWith("v")
                         ? args[2].substring(1) : args[2]);
                 final ModelRegistry.Version v = "approve".equals(args[0])
-                        ? registry.approve(args[1], version, actor)
+                        ? registry.approve(args[1], version, actor, override)
                         : registry.promote(args[1], version, actor);
                 return ("approve".equals(args[0]) ? "approved " : "live: ") + v.name() + " v"
                         + v.version() + deployed(v) + "\n";
