@@ -177,6 +177,9 @@ class DashboardE2E {
             assertThat(smi.toFile().setExecutable(true)).isTrue();
             lodestar.writeConfig("lodestar.gpu.cfg", "enabled=true\ncommand=" + smi
                     + "\nintervalSeconds=2\n");
+            // a heap limit every JVM is over: a WARNING alert for the timeline
+            lodestar.writeConfig("lodestar.health.cfg", "intervalSeconds=1\nconfirmRounds=1\n"
+                    + "heapWarnPercent=1\n");
             lodestar.start();
             deployDashboardIfMissing(lodestar);
             LodestarProcess.waitFor(() -> chat(lodestar, "fake-small", "warm").statusCode()
@@ -186,6 +189,7 @@ class DashboardE2E {
                     WAIT, "usage tracking to start");
             assertThat(lodestar.get("/api/usage").statusCode()).as("no key").isEqualTo(401);
             assertThat(lodestar.get("/metrics").statusCode()).as("no key").isEqualTo(401);
+            assertThat(lodestar.get("/health/alerts").statusCode()).as("no key").isEqualTo(401);
             final int before = json(lodestar, "/api/usage").path("total").path("requests")
                     .asInt();
             for (int i = 0; i < 3; i++) {
@@ -293,6 +297,23 @@ class DashboardE2E {
                         .isZero();
                 assertThat(page.eval("document.querySelector('#gpu svg.gauge')"
                         + ".getAttribute('aria-label')").asText()).isEqualTo("temperature: 71 °C");
+                page.waitFor("document.querySelector('#chart-alerts svg[data-chart=alerts]') "
+                        + "!== null", "the alerts timeline chart");
+                LodestarProcess.waitFor(() -> {
+                    final int kept = Math.min(50, json(lodestar, "/health/alerts?limit=200")
+                            .path("alerts").size());
+                    return kept == 0 ? page.eval("document.querySelector('p[data-table=alerts]')"
+                            + " !== null").asBoolean() : page.eval("document.querySelectorAll("
+                            + "'[data-table=alerts] tbody tr').length").asInt() == kept;
+                }, WAIT, "the alerts timeline to list /health/alerts");
+                page.waitFor("[...document.querySelectorAll('[data-table=alerts] tbody tr')]"
+                        + ".some(r => r.textContent.includes('system.heap') && r.textContent"
+                        + ".includes('WARNING'))", "the heap warning in the alerts table");
+                page.waitFor("[...document.querySelectorAll('svg[data-chart=alerts] "
+                        + "rect.bar.sev-warning title')].some(t => /warning: [1-9]/"
+                        + ".test(t.textContent))", "a warning bar in the alerts chart");
+                page.waitFor("/(^|[^0-9,])[1-9][0-9,]* warning/.test(document.querySelector("
+                        + "'[data-figure=\"alerts-sub\"]').textContent)", "the warning counted");
                 page.screenshot(screenshots.resolve("health.png"));
 
                 page.open("models");

@@ -165,6 +165,12 @@ class HealthIT {
             assertThat(gogo("lodestar:health")).contains("provider.box")
                     .contains("box does not answer");
             assertThat(gogo("lodestar:alerts")).contains("provider.box");
+            final HttpResponse<String> history = get("/health/alerts?limit=500");
+            assertThat(history.statusCode()).isEqualTo(200);
+            assertThat(history.body()).contains("\"key\":\"provider.box\"")
+                    .contains("\"severity\":\"WARNING\"").contains("box does not answer");
+            assertThat(get("/health/alerts?limit=0").statusCode()).isEqualTo(400);
+            assertThat(get("/health/alerts?limit=x").body()).contains("\"param\":\"limit\"");
 
             final Availability availability = context.getService(
                     context.getServiceReference(Availability.class));

@@ -582,15 +582,10 @@ async function health() {
       figure('ready', ready.status === 200 ? 'ready' : 'not ready', reasons.length
         ? `${checked}: ${reasons.join('; ')}` : checked, ready.body.status);
     }),
+    panel($('#table-alerts'), alertsTimeline),
     panel($('#gpu'), async () => {
       const samples = parseMetrics(await text('/metrics'));
       renderGpus($('#gpu'), samples);
-      const alerts = samples.filter((s) => s.name === 'lodestar_alerts_total');
-      const count = (sev) => alerts.filter((s) => s.labels.get('severity') === sev)
-          .reduce((sum, s) => sum + s.value, 0);
-      figure('alerts', int(alerts.reduce((sum, s) => sum + s.value, 0)),
-          `${int(count('CRITICAL'))} critical · ${int(count('WARNING'))} warning · `
-          + `${int(count('INFO'))} info, since the health bundle started`);
     }),
   ]);
   if (results[1]) {
@@ -599,6 +594,43 @@ async function health() {
   if (results[2]) {
     figure('alerts', '–', results[2].message);
   }
+}
+
+/** Alerts per hour over the last 12 hours (per level) and the most recent ones, newest first. */
+async function alertsTimeline() {
+  const body = (await json('/health/alerts?limit=200')).body;
+  const alerts = body.alerts || [];
+  const raised = body.counts || {};
+  figure('alerts', int(Number(raised.CRITICAL || 0) + Number(raised.WARNING || 0)
+      + Number(raised.INFO || 0)), `${int(raised.CRITICAL)} critical · ${int(raised.WARNING)} `
+      + `warning · ${int(raised.INFO)} info, since the health bundle started`);
+  const hours = 12;
+  const hour = 3600 * 1000;
+  const end = Math.floor(Date.now() / hour) * hour + hour;
+  const labels = [];
+  for (let i = hours; i > 0; i--) {
+    labels.push(`${String(new Date(end - i * hour).getHours()).padStart(2, '0')}:00`);
+  }
+  const levels = ['CRITICAL', 'WARNING', 'INFO'];
+  const counts = Object.fromEntries(levels.map((l) => [l, new Array(hours).fill(0)]));
+  for (const alert of alerts) {
+    const at = new Date(alert.raisedAt).getTime();
+    const slot = hours - 1 - Math.floor((end - 1 - at) / hour);
+    if (!alert.recovery && counts[alert.severity] && slot >= 0 && slot < hours) {
+      counts[alert.severity][slot] += 1;
+    }
+  }
+  barChart($('#chart-alerts'), {
+    name: 'alerts', title: 'Alerts raised per hour, last 12 hours', labels,
+    format: (v) => (Number.isInteger(v) ? int(v) : ''),
+    series: levels.map((l) => ({ name: l.toLowerCase(), cls: `sev-${l.toLowerCase()}`,
+      values: counts[l] })),
+  });
+  $('#table-alerts').replaceChildren(table([
+    { label: 'Raised' }, { label: 'Level' }, { label: 'Check' }, { label: 'Message' },
+  ], alerts.slice(0, 50).map((a) => [time(a.raisedAt), a.recovery
+    ? el('span', { class: 'badge sev-ok', text: 'RECOVERED' }) : severityBadge(a.severity),
+  keyName(a.key), keyName(a.message)]), 'No alert since the health bundle started.', 'alerts'));
 }
 
 async function models() {
