@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * retried), latency and cost, reported with 95% confidence intervals, and the difference
  * candidate minus live with 95% intervals (Newcombe for rates, Welch for means). An arm's
  * figures start again when it sends to another model (promotion, rollback, new candidate). The
- * registry is read every 5 s off the request path; the figures live in memory (reset by a
- * restart).
+ * registry is read off the request path, every 5 s and at once after each change of the
+ * registry; the figures live in memory (reset by a restart).
  */
 @Component(service = {RoutingStrategy.class, RequestListener.class, AbStrategy.class},
         property = {RoutingStrategy.STRATEGY_NAME + "=ab", "osgi.command.scope=lodestar",
@@ -148,6 +148,7 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
     private final Map<Key, Figures> figures = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private final ScheduledExecutorService refresher;
+    private final Runnable onChange = this::refresh;
 
     /**
      * Activates.
@@ -163,15 +164,21 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
             return thread;
         });
         refresher.scheduleWithFixedDelay(this::refresh, 0, 5, TimeUnit.SECONDS);
+        registry.addListener(onChange);
     }
 
     @Deactivate
     void deactivate() {
+        registry.removeListener(onChange);
         refresher.shutdown();
     }
 
-    /** Reads the live and newest approved version of every registry model. */
-    void refresh() {
+    /**
+     * Reads the live and newest approved version of every registry model: every 5 s, and at
+     * once after an approval, promotion or rollback (on the thread that made it, so the next
+     * request already sees it).
+     */
+    synchronized void refresh() {
         try {
             final Map<String, List<ModelRegistry.Version>> byName = new LinkedHashMap<>();
             for (final ModelRegistry.Version v : registry.list(null)) {

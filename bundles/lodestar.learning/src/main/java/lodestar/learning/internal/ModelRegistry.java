@@ -8,10 +8,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -91,6 +94,7 @@ public final class ModelRegistry {
 
     private final LearningStore store;
     private final OllamaDeployer deployer;
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     /** The quality benchmark's approval gate, present while a benchmark is configured. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile BenchmarkGate gate;
@@ -113,6 +117,35 @@ public final class ModelRegistry {
 
     void setGate(final BenchmarkGate value) {
         this.gate = value;
+    }
+
+    /**
+     * Adds a listener called after every approval, promotion and rollback, on the thread that
+     * made the change, once it is committed (the A/B strategy reads the new arms at once).
+     *
+     * @param listener the listener
+     */
+    void addListener(final Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Removes a listener.
+     *
+     * @param listener the listener
+     */
+    void removeListener(final Runnable listener) {
+        listeners.remove(listener);
+    }
+
+    private void changed() {
+        for (final Runnable listener : listeners) {
+            try {
+                listener.run();
+            } catch (final RuntimeException e) {
+                LOG.warn("A registry listener failed: {}", e.getMessage());
+            }
+        }
     }
 
     /**
@@ -295,6 +328,7 @@ public final class ModelRegistry {
                     ? "not deployed (no ollamaUrl or Ollama base)" : "deployed as " + deployed)
                     + (gated == null ? "" : "; " + gated));
         }
+        changed();
         return require(name, version);
     }
 
@@ -340,7 +374,10 @@ public final class ModelRegistry {
     }
 
     /**
-     * Puts the previously live version back in one step; the current one is retired.
+     * Puts the previously live version back in one step; the current one is retired. The
+     * previous version is the one the current one replaced: promotions stack up and every
+     * rollback goes one step down, so rolling back twice from v3 gives v2, then v1 (never the
+     * version just rolled back from).
      *
      * @param name the name
      * @param actor who rolls back
@@ -352,12 +389,39 @@ public final class ModelRegistry {
             throws Refused, SQLException {
         final Version current = live(name).orElseThrow(() -> new Refused("no live version of "
                 + name + " to roll back"));
-        final Version previous = list(name).stream().filter(v -> v.state() == State.RETIRED
-                && v.liveMs() != null && v.version() != current.version())
-                .max((a, b) -> Long.compare(a.liveMs(), b.liveMs()))
-                .orElseThrow(() -> new Refused("no earlier live version of " + name));
+        final Deque<Integer> stack = liveStack(name);
+        stack.remove(current.version());
+        Version previous = null;
+        for (final int number : stack) {
+            final Optional<Version> v = get(name, number);
+            if (v.isPresent() && v.get().state() == State.RETIRED) {
+                previous = v.get();
+                break;
+            }
+        }
+        if (previous == null) {
+            throw new Refused("no earlier live version of " + name + " to roll back to");
+        }
         switchLive(name, current, previous, previous.deployedAs(), actor, "rolled back to");
         return require(name, previous.version());
+    }
+
+    /**
+     * The versions that were live, most recent first, as promotions and rollbacks left them:
+     * a promotion puts its version on top, a rollback takes the top off.
+     */
+    private Deque<Integer> liveStack(final String name) throws SQLException {
+        final Deque<Integer> stack = new ArrayDeque<>();
+        for (final Event e : history(name)) {
+            if ("rolled back".equals(e.action()) && !stack.isEmpty()) {
+                stack.pop();
+            }
+            if ("promoted".equals(e.action()) || "rolled back".equals(e.action())) {
+                stack.remove(e.version());
+                stack.push(e.version());
+            }
+        }
+        return stack;
     }
 
     private void switchLive(final String name, final Version old, final Version next,
@@ -403,6 +467,7 @@ public final class ModelRegistry {
             }
         }
         LOG.info("Model {} v{} is live ({} by {})", name, next.version(), action, actor);
+        changed();
     }
 
     private String deploy(final Version v, final String actor) throws Refused, SQLException {

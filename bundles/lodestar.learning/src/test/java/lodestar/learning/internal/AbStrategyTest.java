@@ -324,4 +324,37 @@ class AbStrategyTest {
         assertThat(ab.route(context(sessionIn(true, 10), Map.of("fallback", "gpt-4o"), BIG))
                 .explanation()).startsWith("ab:fallback gpt-4o");
     }
+
+    @Test
+    void registryChangesReachTheArmsAtOnce() throws Exception {
+        for (final String name : List.of("b1", "b2")) {
+            Files.createDirectories(dir.resolve(name));
+            registry.register(ModelRegistryTest.candidate(dir.resolve(name), "llama3.2:1b"));
+        }
+        // no ab.refresh() here: each change refreshes the arms before it returns
+        registry.approve("coder", 1, "alice");
+        assertThat(ab.arms()).containsEntry("coder", new AbStrategy.Arms(null,
+                "lodestar-coder:v1"));
+        registry.promote("coder", 1, "alice");
+        registry.approve("coder", 2, "alice");
+        assertThat(ab.arms()).containsEntry("coder", new AbStrategy.Arms("lodestar-coder:v1",
+                "lodestar-coder:v2"));
+        registry.promote("coder", 2, "alice");
+        assertThat(ab.arms()).containsEntry("coder", new AbStrategy.Arms("lodestar-coder:v2",
+                null));
+        registry.rollback("coder", "alice");
+        assertThat(ab.arms()).containsEntry("coder", new AbStrategy.Arms("lodestar-coder:v1",
+                null));
+        final RouteDecision next = ab.route(context(sessionIn(true, 50), Map.of("registry",
+                "coder", "candidatePercent", "50"), V1, V2));
+        assertThat(next.candidates()).containsExactly(V1);
+        // once deactivated, the strategy no longer listens
+        ab.deactivate();
+        Files.createDirectories(dir.resolve("b3"));
+        registry.register(ModelRegistryTest.candidate(dir.resolve("b3"), "llama3.2:1b"));
+        registry.approve("coder", 3, "alice");
+        assertThat(ab.arms()).containsEntry("coder", new AbStrategy.Arms("lodestar-coder:v1",
+                null));
+        ab = new AbStrategy(registry);
+    }
 }

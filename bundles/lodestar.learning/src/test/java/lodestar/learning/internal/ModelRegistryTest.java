@@ -103,7 +103,11 @@ class ModelRegistryTest {
                 .isEqualTo(ModelRegistry.State.RETIRED);
         assertThat(registry.list("coder").stream().filter(v -> v.state()
                 == ModelRegistry.State.LIVE)).hasSize(1);
-        assertThat(registry.rollback("coder", "carol").version()).isEqualTo(2);
+        // v1 replaced nothing: a second rollback does not bring back v2, just rolled back from
+        assertThatThrownBy(() -> registry.rollback("coder", "carol"))
+                .isInstanceOf(ModelRegistry.Refused.class)
+                .hasMessageContaining("no earlier live version");
+        assertThat(registry.live("coder").orElseThrow().version()).isEqualTo(1);
         assertThat(registry.history("coder")).extracting(ModelRegistry.Event::action)
                 .contains("promoted", "retired", "rolled back");
         assertThatThrownBy(() -> registry.promote("coder", 1, "bob"))
@@ -173,5 +177,52 @@ class ModelRegistryTest {
                 Duration.ofSeconds(5)).deploy(refusing.url(), "m:v1", "b", a))
                 .isInstanceOf(java.io.IOException.class);
         assertThat(List.of(ModelRegistry.ollamaName("x", 3))).containsExactly("lodestar-x:v3");
+    }
+
+    @Test
+    void rollbackGoesOneStepDownTheLiveVersionsNeverBackToTheOneRolledBackFrom()
+            throws Exception {
+        final List<Integer> changes = new java.util.ArrayList<>();
+        final Runnable listener = () -> changes.add(changes.size());
+        registry.addListener(listener);
+        for (final String name : List.of("a1", "a2", "a3", "a4")) {
+            registry.register(candidate(adapter(name), "llama3.2:1b"));
+        }
+        for (int v = 1; v <= 3; v++) {
+            registry.approve("coder", v, "alice");
+            registry.promote("coder", v, "bob");
+        }
+        assertThat(changes).as("approvals and promotions are announced").hasSize(6);
+        // v1 -> v2 -> v3 live; v3 is bad, then v2 is bad too: two rollbacks give v1
+        assertThat(registry.rollback("coder", "carol").version()).isEqualTo(2);
+        assertThat(registry.get("coder", 3).orElseThrow().state())
+                .isEqualTo(ModelRegistry.State.RETIRED);
+        assertThat(registry.rollback("coder", "carol").version()).isEqualTo(1);
+        assertThat(registry.list("coder").stream().filter(v -> v.state()
+                == ModelRegistry.State.LIVE)).extracting(ModelRegistry.Version::version)
+                .containsExactly(1);
+        assertThatThrownBy(() -> registry.rollback("coder", "carol"))
+                .hasMessageContaining("no earlier live version");
+        // a new promotion stacks on v1: its rollback returns to v1
+        registry.approve("coder", 4, "alice");
+        registry.promote("coder", 4, "bob");
+        assertThat(registry.rollback("coder", "dave").version()).isEqualTo(1);
+        assertThat(changes).hasSize(11);
+        registry.removeListener(listener);
+        registry.register(candidate(adapter("a5"), "llama3.2:1b"));
+        registry.approve("coder", 5, "alice");
+        assertThat(changes).hasSize(11);
+    }
+
+    @Test
+    void aFailingListenerDoesNotUndoTheChange() throws Exception {
+        registry.addListener(() -> {
+            throw new IllegalStateException("listener broke");
+        });
+        registry.register(candidate(adapter("a1"), "llama3.2:1b"));
+        assertThat(registry.approve("coder", 1, "alice").state())
+                .isEqualTo(ModelRegistry.State.APPROVED);
+        assertThat(registry.promote("coder", 1, "alice").state())
+                .isEqualTo(ModelRegistry.State.LIVE);
     }
 }
