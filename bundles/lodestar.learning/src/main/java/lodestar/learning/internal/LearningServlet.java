@@ -178,7 +178,7 @@ public final class LearningServlet extends HttpServlet {
             return Http.JSON.valueToTree(registry.history(parts.get(1)));
         }
         if (n == 3 && post && "rollback".equals(parts.get(2))) {
-            return version(registry.rollback(parts.get(1), actor(request, who)));
+            return version(registry.rollback(parts.get(1), actor(Http.body(request), who)));
         }
         if (n == 4 && post && ("approve".equals(parts.get(3))
                 || "promote".equals(parts.get(3)))) {
@@ -190,18 +190,25 @@ public final class LearningServlet extends HttpServlet {
                 throw new Http.Failure(400, "invalid_parameter", "not a version number: "
                         + parts.get(2));
             }
-            final String actor = actor(request, who);
-            return version("approve".equals(parts.get(3))
-                    ? registry.approve(parts.get(1), number, actor)
-                    : registry.promote(parts.get(1), number, actor));
+            final JsonNode body = Http.body(request);
+            final String actor = actor(body, who);
+            if ("approve".equals(parts.get(3))) {
+                final JsonNode override = body.get("override");
+                if (override != null && !override.isBoolean()) {
+                    throw new Http.Failure(400, "invalid_parameter", "override must be true or "
+                            + "false");
+                }
+                return version(registry.approve(parts.get(1), number, actor,
+                        override != null && override.asBoolean()));
+            }
+            return version(registry.promote(parts.get(1), number, actor));
         }
         throw notFound("endpoint /api/learning/" + String.join("/", parts) + " ("
                 + (post ? "POST" : "GET") + ")");
     }
 
-    private static String actor(final HttpServletRequest request, final String who)
-            throws IOException, Http.Failure {
-        final JsonNode by = Http.body(request).get("by");
+    private static String actor(final JsonNode body, final String who) {
+        final JsonNode by = body.get("by");
         final String suffix = by != null && by.isTextual() && !by.asText().isBlank()
                 ? " (" + LearningStore.truncate(by.asText().trim(), 100) + ")" : "";
         return "http:" + who + suffix;

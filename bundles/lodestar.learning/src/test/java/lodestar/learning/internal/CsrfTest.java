@@ -3,6 +3,7 @@ package lodestar.learning.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,12 +23,13 @@ class CsrfTest {
     Path dir;
     private final AtomicLong clock = new AtomicLong(1_700_000_000_000L);
     private LearningStore store;
+    private ModelRegistry registry;
     private LearningServlet servlet;
 
     @BeforeEach
     void setUp() throws Exception {
         store = Fixtures.store(dir, clock);
-        final ModelRegistry registry = new ModelRegistry(store, new OllamaDeployer(
+        registry = new ModelRegistry(store, new OllamaDeployer(
                 HttpClient.newHttpClient(), Duration.ofSeconds(1)));
         servlet = new LearningServlet(store, registry, new TrainingService(store, registry),
                 new ProxyKeys(() -> null));
@@ -103,6 +105,22 @@ class CsrfTest {
                 "Host", "127.0.0.1:4000", "Origin", "https://evil.example"), response.proxy);
         refused(response, 403, "cross_origin");
         assertThat(store.ratings()).isEmpty();
+    }
+
+    @Test
+    void approveTakesAnExplicitBooleanOverrideAndRecordsIt() throws Exception {
+        final Path adapter = Files.createDirectories(dir.resolve("adapter"));
+        registry.register(ModelRegistryTest.candidate(adapter, ""));
+        refused(post("/models/coder/1/approve", "{\"override\":\"yes\"}"), 400,
+                "invalid_parameter");
+        final FakeHttp.Response ok = post("/models/coder/1/approve",
+                "{\"override\":true,\"by\":\"ops\"}", "Content-Type", "application/json");
+        assertThat(ok.status).as(ok.text()).isEqualTo(200);
+        assertThat(ok.json().path("state").asText()).isEqualTo("approved");
+        assertThat(ok.json().path("approvedBy").asText()).isEqualTo("http:open (ops)");
+        final FakeHttp.Response history = new FakeHttp.Response();
+        servlet.service(FakeHttp.request("GET", "/models/coder/history", null), history.proxy);
+        assertThat(history.text()).contains("override given");
     }
 
     @Test
