@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * {@link LearningStore} service carrying that property, so with {@code collect=false} no
  * {@link ContentListener} is registered and the router keeps no content at all.
  *
+ * <p>The quality benchmark's own requests (session {@value #BENCHMARK_SESSION_PREFIX}...) are
+ * skipped and counted, so that the evaluation set never becomes training data.
+ *
  * <p>Secrets and e-mail addresses are scrubbed before anything is queued. The router's
  * dispatcher thread only scrubs and enqueues; a writer thread stores batches. A full queue drops
  * the exchange and counts it.
@@ -37,6 +40,12 @@ import org.slf4j.LoggerFactory;
         configurationPid = "lodestar.learning", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public final class ContentCollector implements ContentListener {
 
+    /**
+     * Session id prefix of the quality benchmark's requests ({@link QualityBenchmark} sends
+     * {@code x-lodestar-session: lodestar-benchmark-<run>}): they are never kept, or the
+     * evaluation set would leak into the next training data.
+     */
+    static final String BENCHMARK_SESSION_PREFIX = "lodestar-benchmark-";
     private static final Logger LOG = LoggerFactory.getLogger(ContentCollector.class);
     private static final int BATCH = 100;
 
@@ -51,6 +60,7 @@ public final class ContentCollector implements ContentListener {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong tooLarge = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong benchmark = new AtomicLong();
     private final Map<String, Integer> redactions = new LinkedHashMap<>();
     private volatile boolean running = true;
 
@@ -91,6 +101,11 @@ public final class ContentCollector implements ContentListener {
         if (content == null || content.requestId() == null || content.request() == null
                 || content.answer() == null) {
             failed.incrementAndGet();
+            return;
+        }
+        if (content.sessionId() != null
+                && content.sessionId().startsWith(BENCHMARK_SESSION_PREFIX)) {
+            benchmark.incrementAndGet();
             return;
         }
         final Map<String, Integer> counts = new LinkedHashMap<>();
@@ -162,6 +177,7 @@ public final class ContentCollector implements ContentListener {
         out.put("dropped", dropped.get());
         out.put("tooLarge", tooLarge.get());
         out.put("failed", failed.get());
+        out.put("benchmark", benchmark.get());
         synchronized (redactions) {
             out.put("redactions", new LinkedHashMap<>(redactions));
         }

@@ -270,7 +270,7 @@ public final class QualityBenchmark {
                 failAll(runId, pending, "cannot read the evaluation set: " + e.getMessage());
                 return;
             }
-            final String deployFailure = deployIfNeeded(target, actor);
+            final String deployFailure = deployIfNeeded(target, targetModel, actor);
             if (deployFailure != null) {
                 failAll(runId, pending, deployFailure);
                 return;
@@ -294,8 +294,8 @@ public final class QualityBenchmark {
         }
     }
 
-    private String deployIfNeeded(final ModelRegistry.Version v, final String actor)
-            throws SQLException, InterruptedException {
+    private String deployIfNeeded(final ModelRegistry.Version v, final String routerModel,
+            final String actor) throws SQLException, InterruptedException {
         final String url = store.config().ollamaUrl();
         if (!config.deployCandidates() || v.state() != ModelRegistry.State.CANDIDATE
                 || v.deployedAs() != null || v.adapterDir() == null || v.ollamaFrom() == null
@@ -313,7 +313,64 @@ public final class QualityBenchmark {
         }
         results.event(v.name(), v.version(), "deployed", actor, "as " + model
                 + " for the benchmark (still a candidate)");
-        return null;
+        return awaitListed(routerModel);
+    }
+
+    /**
+     * Waits (at most {@code timeoutSeconds}) until the router lists a model it was just given:
+     * its Ollama provider finds a newly created model only at its next refresh, and until then
+     * the router answers 404 for it, which would score the candidate 0 instead of measuring it.
+     *
+     * @param model the model id sent to the router
+     * @return {@code null} once listed, else why the benchmark cannot run
+     */
+    private String awaitListed(final String model) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1,
+                config.timeoutSeconds()));
+        String last;
+        while (true) {
+            try {
+                final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base()
+                        + "/models")).timeout(Duration.ofSeconds(10)).GET();
+                final String key = apiKey();
+                if (key != null) {
+                    request.header("Authorization", "Bearer " + key);
+                }
+                final HttpResponse<String> response = client.send(request.build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200 && lists(json.readTree(response.body()),
+                        model)) {
+                    return null;
+                }
+                last = "GET /models: HTTP " + response.statusCode();
+            } catch (final IOException e) {
+                last = "GET /models: " + e.getMessage();
+            }
+            if (System.nanoTime() > deadline) {
+                return "the router at " + base() + " does not list " + model + " "
+                        + Math.max(1, config.timeoutSeconds()) + " s after it was deployed ("
+                        + last + "); let its Ollama provider discover models "
+                        + "(discoverModels=true) or list the model in its configuration";
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /**
+     * Whether an OpenAI model list names a model, by id or as {@code owned_by/id}.
+     *
+     * @param list the {@code GET /models} answer
+     * @param model the model
+     * @return whether it is listed
+     */
+    static boolean lists(final JsonNode list, final String model) {
+        for (final JsonNode m : list.path("data")) {
+            final String id = m.path("id").asText("");
+            if (model.equals(id) || model.equals(m.path("owned_by").asText("") + "/" + id)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void failAll(final String runId, final List<Integer> versions, final String why)

@@ -27,6 +27,10 @@ class ContentCollectorTest {
                 Fixtures.request("hi"), Fixtures.answer("hello", "stop"), "stop"));
         collector.onContent(null);
         collector.onContent(new ExchangeContent("r3", null, null, "p", "m", null, null, null));
+        // the quality benchmark's own prompts never become training data
+        collector.onContent(new ExchangeContent("r4", null, "lodestar-benchmark-bench-1", "p",
+                "m", Fixtures.request("eval prompt"), Fixtures.answer("eval answer", "stop"),
+                "stop"));
         collector.deactivate();
         final List<LearningStore.Exchange> rows = new ArrayList<>();
         store.scan(rows::add);
@@ -39,8 +43,8 @@ class ContentCollectorTest {
         assertThat(first.redactions()).isEqualTo(2);
         assertThat(first.finishReason()).isEqualTo("stop");
         final Map<String, Object> stats = collector.stats();
-        assertThat(stats).containsEntry("received", 4L).containsEntry("stored", 2L)
-                .containsEntry("failed", 2L);
+        assertThat(stats).containsEntry("received", 5L).containsEntry("stored", 2L)
+                .containsEntry("failed", 2L).containsEntry("benchmark", 1L);
         assertThat(stats.get("redactions")).isEqualTo(Map.of("api_key", 1, "email", 1));
     }
 

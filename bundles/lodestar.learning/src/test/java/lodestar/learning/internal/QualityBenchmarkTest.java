@@ -394,4 +394,26 @@ class QualityBenchmarkTest {
             missing.deactivate();
         }
     }
+
+    @Test
+    void aFreshlyDeployedCandidateIsEvaluatedOnlyOnceTheRouterListsIt() throws Exception {
+        liveAndCandidate();
+        writeSet(GREET);
+        // the router never lists "elsewhere/...": the run fails, saying why, instead of
+        // scoring the candidate 0 on 404 answers
+        final List<BenchmarkStore.Result> rows = run(bench("timeoutSeconds", 1,
+                "modelTemplate", "elsewhere/{model}").start("coder", 2, "t"));
+        assertThat(rows).extracting(BenchmarkStore.Result::state).containsOnly("failed");
+        assertThat(rows.get(0).message()).contains("does not list elsewhere/lodestar-coder:v2",
+                "discoverModels=true");
+        assertThat(fake.requests()).noneMatch(r -> r.path().equals("/v1/chat/completions"));
+        assertThat(fake.requests()).anyMatch(r -> r.path().equals("/v1/models")
+                && "Bearer k-secret".equals(r.headers().get("Authorization")));
+        final JsonNode list = Fixtures.json("{\"data\":[{\"id\":\"lodestar-coder:v2\","
+                + "\"owned_by\":\"ollama\"}]}");
+        assertThat(QualityBenchmark.lists(list, "lodestar-coder:v2")).isTrue();
+        assertThat(QualityBenchmark.lists(list, "ollama/lodestar-coder:v2")).isTrue();
+        assertThat(QualityBenchmark.lists(list, "other/lodestar-coder:v2")).isFalse();
+        assertThat(QualityBenchmark.lists(Fixtures.json("{}"), "x")).isFalse();
+    }
 }
