@@ -123,7 +123,7 @@ class DashboardE2E {
      */
     private static String act(final Chromium.Page page, final String action,
             final boolean confirm) throws Exception {
-        final String button = "document.querySelector('[data-table=registry] "
+        final String button = "document.querySelector('#registry "
                 + "button[data-action=" + action + "][data-model=coder]')";
         page.waitFor(button + " !== null && !" + button + ".disabled", "the " + action
                 + " button");
@@ -170,6 +170,12 @@ class DashboardE2E {
                     + upstream.baseUrl() + "\nvalidationPercent=20\n");
             lodestar.writeConfig("lodestar.learning.command.cfg", "command=sh " + trainer
                     + " --train {train} --output {output}\n");
+            // a benchmark set: its gate refuses a candidate that was never benchmarked
+            final Path set = lodestar.root.resolve("eval.jsonl");
+            Files.writeString(set, "{\"id\":\"add\",\"prompt\":\"2+2?\",\"check\":{\"type\":"
+                    + "\"contains\",\"value\":\"4\"}}\n");
+            lodestar.writeConfig("lodestar.learning.benchmark.cfg", "evaluationSet=" + set
+                    + "\n");
             // a GPU whose name is markup, read through a stand-in for nvidia-smi
             final Path smi = lodestar.root.resolve("fake-nvidia-smi");
             Files.writeString(smi, "#!/bin/sh\nprintf '0, " + GPU + ", GPU-e2e, 535.183.01, P2,"
@@ -326,13 +332,24 @@ class DashboardE2E {
                 assertThat(act(page, "approve", false)).contains("Approve coder v1");
                 assertThat(state(lodestar, 1)).as("cancelled").isEqualTo("candidate");
                 page.screenshot(screenshots.resolve("models-candidate.png"));
+                // the benchmark gate refuses (never benchmarked); the page offers the override,
+                // which asks again and is recorded
                 act(page, "approve", true);
+                page.waitFor("document.querySelector('#registry-result').dataset.outcome "
+                        + "=== 'refused'", "the gate's refusal");
+                assertThat(page.eval("document.querySelector('#registry-result').textContent")
+                        .asText()).contains("override");
+                assertThat(state(lodestar, 1)).as("refused by the gate").isEqualTo("candidate");
+                page.screenshot(screenshots.resolve("models-gate.png"));
+                assertThat(act(page, "override", true)).contains("against the benchmark gate");
                 page.waitFor("document.querySelector('#registry-result').dataset.outcome "
                         + "=== 'ok'", "the approval's outcome");
                 assertThat(state(lodestar, 1)).isEqualTo("approved");
                 assertThat(upstream.created()).contains("lodestar-coder:v1");
                 assertThat(json(lodestar, "/api/learning/models/coder").get(0).path("approvedBy")
                         .asText()).isEqualTo("http:admin (dashboard)");
+                assertThat(keyed(lodestar, "/api/learning/models/coder/history").body())
+                        .contains("OVERRIDDEN");
                 act(page, "promote", true);
                 LodestarProcess.waitFor(() -> "live".equals(state(lodestar, 1)), WAIT,
                         "v1 to go live");

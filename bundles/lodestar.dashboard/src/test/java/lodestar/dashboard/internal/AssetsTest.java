@@ -63,10 +63,18 @@ class AssetsTest {
                 js.indexOf("async function detail("));
         assertThat(post).contains("'Content-Type': 'application/json'")
                 .contains("JSON.stringify(body)").contains("credentials: 'same-origin'");
+        // routing changes (approve, promote, roll back, override) go through perform(), and
+        // every call of perform() comes after a confirmation in the same click handler
         final String action = js.substring(js.indexOf("function actionFor("),
-                js.indexOf("async function abReport("));
-        assertThat(action.indexOf("await confirmAction(")).as("confirmation before the POST")
-                .isPositive().isLessThan(action.indexOf("await post("));
+                js.indexOf("async function perform("));
+        assertThat(action.indexOf("await confirmAction(")).as("confirmation before the action")
+                .isPositive().isLessThan(action.indexOf("await perform("));
+        final String override = js.substring(js.indexOf("function overrideButton("),
+                js.indexOf("/** The A/B experiments"));
+        assertThat(override.indexOf("await confirmAction(")).as("confirmation before override")
+                .isPositive().isLessThan(override.indexOf("await perform("));
+        assertThat(Pattern.compile("await perform\\(").matcher(js).results().count())
+                .as("perform() called only from those two handlers").isEqualTo(2);
     }
 
     @Test

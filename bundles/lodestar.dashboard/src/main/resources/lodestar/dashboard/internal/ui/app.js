@@ -684,21 +684,93 @@ async function registry() {
       + 'live version back.'
     : 'No trained version yet: build a dataset and run a training job (lodestar:dataset build, '
       + 'lodestar:train).';
+  const scores = await benchmarks();
   $('#table-registry').replaceChildren(table([
     { label: 'Model' }, { label: 'Version', num: true }, { label: 'State' },
     { label: 'Base' }, { label: 'Dataset' }, { label: 'Backend' }, { label: 'Metrics' },
-    { label: 'Created' }, { label: 'Approved by' }, { label: 'Served as' }, { label: 'Action' },
+    { label: 'Benchmark' }, { label: 'Created' }, { label: 'Approved by' },
+    { label: 'Served as' }, { label: 'Action' },
   ], versions.map((v) => [
     el('span', { class: 'mono', text: keyName(v.name) }), `v${int(v.version)}`,
     el('span', { class: `badge state-${String(v.state).replace(/[^a-z]/g, '')}`,
       'data-state': v.state, text: v.state }),
     keyName(v.baseModel), el('span', { class: 'mono', text: shortHash(v.datasetId) }),
-    keyName(v.backend), metrics(v.metrics), time(v.createdMs ? new Date(v.createdMs)
+    keyName(v.backend), metrics(v.metrics), benchmarkCell(v, scores),
+    time(v.createdMs ? new Date(v.createdMs)
       .toISOString() : null), v.approvedBy ? String(v.approvedBy) : '–',
     v.deployedAs ? el('span', { class: 'mono', text: v.deployedAs }) : '–',
     actionFor(v),
   ]), 'No version in the registry.', 'registry'));
   await panel($('#table-ab'), abReport);
+}
+
+/**
+ * The latest benchmark run of every version: its own score ("target") and the live version's in
+ * the same run; null when the benchmark is not installed.
+ */
+async function benchmarks() {
+  const response = await call('/api/learning/benchmarks', 'application/json');
+  if (!response.ok) {
+    return null;
+  }
+  const rows = await response.json();
+  const latest = new Map();
+  for (const row of Array.isArray(rows) ? rows : []) {
+    const key = `${row.name}|${row.version}`;
+    const runs = latest.get(key) || new Map();
+    if (!runs.has(row.run)) {
+      runs.set(row.run, { createdMs: row.createdMs });
+    }
+    runs.get(row.run)[row.role === 'live' ? 'live' : 'target'] = row;
+    latest.set(key, runs);
+  }
+  const out = new Map();
+  for (const [key, runs] of latest) {
+    out.set(key, [...runs.values()].sort((a, b) => (b.createdMs || 0) - (a.createdMs || 0))[0]);
+  }
+  return out;
+}
+
+function score(row) {
+  if (!row) {
+    return '';
+  }
+  if (row.state !== 'done') {
+    return String(row.state);
+  }
+  return `${int(row.passed)}/${int(row.total)} (${percent(row.score, 0)})`;
+}
+
+function benchmarkCell(version, scores) {
+  if (!scores) {
+    return '–';
+  }
+  const run = scores.get(`${version.name}|${version.version}`);
+  const text = run ? score(run.target) + (run.live ? ` · live v${run.live.version} `
+    + `${score(run.live)}` : '') : 'not run';
+  const cell = [el('span', { 'data-benchmark': `${version.name}|${version.version}`, text })];
+  if (version.state === 'candidate') {
+    const button = el('button', { type: 'button', 'data-action': 'benchmark',
+      'data-model': version.name, 'data-version': version.version, text: 'Run' });
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      const result = $('#registry-result');
+      try {
+        const run = await post(`/api/learning/benchmarks/${encodeURIComponent(version.name)}/`
+          + `${version.version}`, {});
+        result.setAttribute('data-outcome', 'ok');
+        result.textContent = `Benchmark of ${version.name} v${version.version} queued (run `
+          + `${run.run}); the score appears here when it is done.`;
+      } catch (e) {
+        result.setAttribute('data-outcome', 'refused');
+        result.textContent = `Benchmark refused: ${e.message || e}`;
+      }
+      result.hidden = false;
+      refresh();
+    });
+    cell.push(' ', button);
+  }
+  return el('span', null, cell);
 }
 
 function metrics(values) {
@@ -735,22 +807,48 @@ function actionFor(version) {
       return;
     }
     button.disabled = true;
-    const result = $('#registry-result');
-    try {
-      const done = await post(`/api/learning${path}`, { by: 'dashboard' });
-      result.setAttribute('data-outcome', 'ok');
-      result.textContent = `${label.replace('…', '')}: ${done.name} v${done.version} is now `
-        + `${done.state}${done.deployedAs ? ` (served as ${done.deployedAs})` : ''}.`;
-    } catch (e) {
-      if (e instanceof AuthError) {
-        showLogin('The key was not accepted.');
-        return;
-      }
-      result.setAttribute('data-outcome', 'refused');
-      result.textContent = `${label.replace('…', '')} refused: ${e.message || e}`;
+    await perform(label.replace('…', ''), path, { by: 'dashboard' }, action === 'approve'
+      ? () => overrideButton(version, path) : null);
+  });
+  return button;
+}
+
+/**
+ * Sends a confirmed action and shows its outcome; when the benchmark gate refused an approval,
+ * offers the override next to the reason.
+ */
+async function perform(what, path, body, onGateRefusal) {
+  const result = $('#registry-result');
+  try {
+    const done = await post(`/api/learning${path}`, body);
+    result.setAttribute('data-outcome', 'ok');
+    result.textContent = `${what}: ${done.name} v${done.version} is now `
+      + `${done.state}${done.deployedAs ? ` (served as ${done.deployedAs})` : ''}.`;
+  } catch (e) {
+    if (e instanceof AuthError) {
+      showLogin('The key was not accepted.');
+      return;
     }
-    result.hidden = false;
-    refresh();
+    result.setAttribute('data-outcome', 'refused');
+    result.textContent = `${what} refused: ${e.message || e}`;
+    if (onGateRefusal && e.status === 409 && /override/.test(e.message || '')) {
+      result.append(' ', onGateRefusal());
+    }
+  }
+  result.hidden = false;
+  refresh();
+}
+
+function overrideButton(version, path) {
+  const button = el('button', { type: 'button', class: 'danger', 'data-action': 'override',
+    'data-model': version.name, 'data-version': version.version, text: 'Approve anyway…' });
+  button.addEventListener('click', async () => {
+    if (!await confirmAction('Approve anyway', `${version.name} v${version.version}, against `
+        + 'the benchmark gate (the override is recorded in its history)')) {
+      return;
+    }
+    button.disabled = true;
+    await perform('Approve anyway', path, { by: 'dashboard', override: true }, null);
   });
   return button;
 }
