@@ -275,6 +275,18 @@ class DashboardE2E {
                         .as("model name shown as text in the table").isTrue();
                 assertThat(page.eval(textIn("svg[data-chart=models] text")).asBoolean())
                         .as("model name shown as text in the chart").isTrue();
+                // recent requests with the router's explanation, as /api/usage/requests has them
+                final JsonNode recent = json(lodestar, "/api/usage/requests?since=7d&limit=25")
+                        .path("requests");
+                assertThat(recent.size()).isPositive();
+                page.waitFor("document.querySelectorAll('[data-table=recent] tbody tr').length "
+                        + "=== " + recent.size(), "the recent requests");
+                assertThat(page.eval("[...document.querySelectorAll('[data-table=recent] td')]"
+                        + ".some(n => n.textContent === " + LodestarProcess.JSON.getNodeFactory()
+                                .textNode(recent.get(0).path("route").asText()) + ")")
+                        .asBoolean()).as("the newest route explanation shown").isTrue();
+                assertThat(page.eval(textIn("[data-table=recent] td")).asBoolean())
+                        .as("the script-like model name as text in recent requests").isTrue();
                 page.screenshot(screenshots.resolve("routing.png"));
 
                 page.open("sessions");

@@ -406,6 +406,46 @@ final class Reports {
     }
 
     /**
+     * The most recent requests of a range, newest first, in the export's columns.
+     *
+     * @param fromMs start (inclusive)
+     * @param toMs end (exclusive)
+     * @param limit most returned
+     * @param sink receives each row
+     * @return the number of rows
+     * @throws SQLException on a database error
+     * @throws IOException when the sink fails
+     */
+    int recent(final long fromMs, final long toMs, final int limit, final RowSink sink)
+            throws SQLException, IOException {
+        int count = 0;
+        final List<LocalDate> days = partitions.overlapping(fromMs, toMs);
+        try (Connection connection = dataSource.getConnection()) {
+            for (int d = days.size() - 1; d >= 0 && count < limit; d--) {
+                try (PreparedStatement select = connection.prepareStatement("SELECT "
+                        + UsageWriter.COLUMNS + " FROM " + Partitions.raw(days.get(d))
+                        + " WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms DESC, request_id DESC "
+                        + "LIMIT ?")) {
+                    select.setLong(1, fromMs);
+                    select.setLong(2, toMs);
+                    select.setInt(3, limit - count);
+                    try (ResultSet result = select.executeQuery()) {
+                        while (result.next()) {
+                            sink.accept(result);
+                            count++;
+                        }
+                    }
+                } catch (final SQLException e) {
+                    if (e.getErrorCode() != TABLE_NOT_FOUND) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        return count;
+    }
+
+    /**
      * Streams every request of a range, oldest first, one row at a time (H2 lazy query
      * execution: memory does not grow with the number of rows).
      *

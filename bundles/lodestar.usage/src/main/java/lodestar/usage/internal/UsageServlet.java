@@ -9,6 +9,7 @@ import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.Enumeration;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/usage} (grouped usage), {@code /api/usage/sessions},
- * {@code /api/usage/savings}, {@code /api/usage/switches}, {@code /api/usage/export}
+ * {@code /api/usage/savings}, {@code /api/usage/switches}, {@code /api/usage/requests},
+ * {@code /api/usage/export}
  * (every request of the range as a JSON array, streamed as it is read) and
  * {@code /api/usage/content} (stored exchanges, opt-in: a JSON array or JSON lines, streamed).
  * Parameters are checked: a wrong or unknown one is answered 400 with an OpenAI-shaped error
@@ -52,6 +54,7 @@ public final class UsageServlet extends HttpServlet {
             "/sessions", Set.of("since", "until", "limit"),
             "/savings", Set.of("since", "until", "groupBy"),
             "/switches", Set.of("since", "until", "limit"),
+            "/requests", Set.of("since", "until", "limit"),
             "/export", RANGE,
             "/content", Set.of("since", "until", "limit", "format"));
     private static final String JSON_LINES = "application/x-ndjson";
@@ -109,7 +112,8 @@ public final class UsageServlet extends HttpServlet {
         final Set<String> allowed = PARAMETERS.get(path);
         if (allowed == null) {
             send(response, 404, Json.error("no such usage endpoint: /api/usage" + path
-                    + " (try /api/usage, /sessions, /savings, /switches, /export, /content)",
+                    + " (try /api/usage, /sessions, /savings, /switches, /requests, /export, "
+                    + "/content)",
                     "invalid_request_error", null, "not_found"));
             return;
         }
@@ -175,6 +179,8 @@ public final class UsageServlet extends HttpServlet {
                         range.toMs(), limit), reports.total(range.fromMs(), range.toMs())
                         .get(Measure.MODEL_SWITCHES)));
             }
+            case "/requests" -> recent(reports, Params.range(since, until, "7d", now),
+                    Params.limit("limit", request.getParameter("limit"), 50), response);
             case "/export" -> export(reports, Params.range(since, until, "all", now), response);
             case "/content" -> content(reports, Params.range(since, until, "7d", now),
                     Params.limit("limit", request.getParameter("limit"), 100),
@@ -208,6 +214,26 @@ public final class UsageServlet extends HttpServlet {
             });
             out.writeEndArray();
         }
+    }
+
+    private static void recent(final Reports reports, final Params.Range range, final int limit,
+            final HttpServletResponse response) throws SQLException, IOException {
+        final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        try (JsonGenerator out = JSON.getFactory().createGenerator(buffer, JsonEncoding.UTF8)) {
+            out.writeStartObject();
+            out.writeStringField("since", range.from().toString());
+            out.writeStringField("until", range.to().toString());
+            out.writeNumberField("limit", limit);
+            out.writeArrayFieldStart("requests");
+            reports.recent(range.fromMs(), range.toMs(), limit, row -> Json.exportRow(out, row));
+            out.writeEndArray();
+            out.writeEndObject();
+        }
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        response.getOutputStream().write(buffer.toByteArray());
     }
 
     /**

@@ -260,6 +260,18 @@ class UsageIT {
         assertThat(sessions.get("sessions").findValuesAsText("session")).isNotEmpty();
         assertThat(sessions.get("sessions").get(0).has("durationSeconds")).isTrue();
 
+        final JsonNode recent = json("/api/usage/requests?since=1h&limit=3");
+        assertThat(recent.get("limit").asInt()).isEqualTo(3);
+        final JsonNode requests = recent.get("requests");
+        assertThat(requests.size()).isEqualTo(3);
+        assertThat(requests.findValuesAsText("requestId")).contains(last);
+        for (int i = 1; i < requests.size(); i++) {
+            assertThat(Instant.parse(requests.get(i).get("timestamp").asText()))
+                    .isBeforeOrEqualTo(Instant.parse(requests.get(i - 1).get("timestamp")
+                            .asText()));
+        }
+        assertThat(requests.get(0).get("route").asText()).isEqualTo("cheapest meeting tools");
+        assertError(get("/api/usage/requests?limit=0"), 400, "limit");
         final JsonNode switches = json("/api/usage/switches?since=1h");
         assertThat(switches.get("switches").findValuesAsText("to")).contains("local-" + run);
 

@@ -417,6 +417,23 @@ async function routing() {
     usd(r.costUsd)]), 'No requests in this range.', name);
   $('#table-providers').replaceChildren(small(providers.body, 'providers', 'Provider'));
   $('#table-strategies').replaceChildren(small(strategies.body, 'strategies', 'Strategy'));
+  await panel($('#table-recent'), recentRequests);
+}
+
+/** The latest requests and the router's explanation of each route. */
+async function recentRequests() {
+  const since = encodeURIComponent(range());
+  const body = (await json(`/api/usage/requests?since=${since}&limit=25`)).body;
+  $('#table-recent').replaceChildren(table([
+    { label: 'Time' }, { label: 'Asked for' }, { label: 'Served by' }, { label: 'Strategy' },
+    { label: 'Why (x-lodestar-route)' }, { label: 'Status', num: true },
+    { label: 'Latency', num: true }, { label: 'Cost', num: true },
+  ], (body.requests || []).map((r) => [time(r.timestamp),
+    el('span', { class: 'mono', text: keyName(r.requestedModel) }),
+    el('span', { class: 'mono', text: `${keyName(r.providerId)}/${keyName(r.model)}` }),
+    keyName(r.strategy), r.cacheHit ? 'cache hit' : keyName(r.route),
+    int(r.status), Number.isFinite(r.latencyMs) ? `${int(r.latencyMs)} ms` : '–',
+    usd(r.costUsd)]), 'No request in this range.', 'recent'));
 }
 
 async function sessions() {
