@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
  * The learning loop in the assembled runtime, over HTTP only: recorded traffic (opt-in) becomes
  * a dataset, a training job with the {@code command} backend (a stand-in trainer script that
  * speaks the progress protocol) registers candidates, approval deploys them to (fake) Ollama
- * through {@code /api/blobs} and {@code /api/create}, an {@code ab} virtual model splits
+ * through {@code /api/blobs} and {@code /api/create} once the quality benchmark allows it (a
+ * candidate scoring below the live version needs an explicit override), an {@code ab} virtual
+ * model splits
  * sessions between the live version and the approved candidate and reports both arms and their
  * difference, then promotion and a one-step rollback change what the virtual model serves.
  */
@@ -160,6 +162,38 @@ class LearningE2E {
         return last[0];
     }
 
+    /** Runs the quality benchmark of a version over HTTP; answers its rows (target first). */
+    private JsonNode benchmark(final int version) throws Exception {
+        final HttpResponse<String> queued = post("/api/learning/benchmarks/" + REGISTRY + "/"
+                + version, "{\"by\":\"e2e\"}");
+        assertThat(queued.statusCode()).as(queued.body()).isEqualTo(202);
+        final String run = LodestarProcess.JSON.readTree(queued.body()).path("run").asText();
+        final JsonNode[] rows = new JsonNode[1];
+        LodestarProcess.waitFor(() -> {
+            rows[0] = getJson("/api/learning/benchmarks?run=" + run);
+            for (final JsonNode row : rows[0]) {
+                if ("failed".equals(row.path("state").asText())) {
+                    throw new AssertionError("benchmark " + run + " failed: " + rows[0]);
+                }
+                if (!"done".equals(row.path("state").asText())) {
+                    return false;
+                }
+            }
+            return rows[0].size() > 0;
+        }, Duration.ofSeconds(30), "benchmark " + run + " of v" + version);
+        System.out.println("[e2e] learning: benchmark " + rows[0]);
+        return rows[0];
+    }
+
+    private static JsonNode role(final JsonNode rows, final String role) {
+        for (final JsonNode row : rows) {
+            if (role.equals(row.path("role").asText())) {
+                return row;
+            }
+        }
+        throw new AssertionError("no " + role + " row in " + rows);
+    }
+
     private JsonNode version(final int number) throws Exception {
         for (final JsonNode v : getJson("/api/learning/models/" + REGISTRY)) {
             if (v.path("version").asInt() == number) {
@@ -214,6 +248,12 @@ class LearningE2E {
             lodestar.writeConfig("lodestar.learning.cfg", "collect=true\nmodelName=" + REGISTRY
                     + "\nollamaUrl=" + ollama.baseUrl() + "\nollamaBaseModel=llama3.2:1b\n"
                     + "backend=command\nvalidationPercent=20\n");
+            // the quality benchmark: its prompts go through this router; the fake Ollama
+            // answers "Hello from <model>", so "is-v1" passes for v1 only
+            lodestar.writeConfig("lodestar.learning.benchmark.cfg", "evaluationSet=" + Path.of(
+                    LearningE2E.class.getResource("learning-benchmark.jsonl").toURI())
+                    + "\nrouterUrl=http://127.0.0.1:" + lodestar.port + "/v1\ntimeoutSeconds=20\n"
+                    + "concurrency=2\nmaxTokens=64\n");
             lodestar.writeConfig("lodestar.learning.command.cfg", "command=sh " + trainer
                     + " --train {train} --validation {validation} --output {output}"
                     + " --params {params}\ntimeoutMinutes=2\nkillGraceSeconds=2\n");
@@ -285,7 +325,11 @@ class LearningE2E {
             assertThat(post("/api/learning/models/coder/1/promote", "{}").statusCode())
                     .as("a candidate cannot be promoted").isEqualTo(409);
 
-            // 4. approval deploys the adapter to Ollama: blobs by digest, then create
+            // 4. the quality benchmark (through the router; the candidate is deployed for it),
+            // then approval deploys the adapter to Ollama: blobs by digest, then create
+            final JsonNode bench1 = role(benchmark(1), "target");
+            assertThat(bench1.path("passed").asInt()).isEqualTo(2);
+            assertThat(bench1.path("total").asInt()).isEqualTo(2);
             final JsonNode approved1 = postOk("/api/learning/models/coder/1/approve",
                     "{\"by\":\"e2e reviewer\"}");
             assertThat(approved1.path("state").asText()).isEqualTo("approved");
@@ -310,7 +354,7 @@ class LearningE2E {
             assertThat(create.path("from").asText()).isEqualTo("llama3.2:1b");
             assertThat(LodestarProcess.JSON.convertValue(create.path("adapters"), Map.class))
                     .isEqualTo(digests);
-            assertThat(ollama.created()).containsExactly(V1);
+            assertThat(ollama.created()).containsOnly(V1);
 
             // 5. promotion: v1 is live
             assertThat(postOk("/api/learning/models/coder/1/promote", "{}").path("state")
@@ -328,10 +372,33 @@ class LearningE2E {
             final JsonNode job2 = job(dataset2.path("id").asText(), "{\"epochs\":\"2\"}");
             assertThat(job2.path("modelVersion").asInt()).isEqualTo(2);
             assertThat(job2.path("params").path("epochs").asText()).isEqualTo("2");
-            assertThat(postOk("/api/learning/models/coder/2/approve", "{}").path("deployedAs")
-                    .asText()).isEqualTo(V2);
-            assertThat(ollama.created()).containsExactly(V1, V2);
+            // the benchmark gate: v2 scores 1/2 against the live v1's 2/2, so approval is
+            // refused until a person overrides it
+            final JsonNode bench2 = benchmark(2);
+            assertThat(role(bench2, "target").path("passed").asInt()).isEqualTo(1);
+            assertThat(role(bench2, "live").path("version").asInt()).isEqualTo(1);
+            assertThat(role(bench2, "live").path("passed").asInt()).isEqualTo(2);
+            final HttpResponse<String> gated = post("/api/learning/models/coder/2/approve", "{}");
+            assertThat(gated.statusCode()).as(gated.body()).isEqualTo(409);
+            assertThat(gated.body()).contains("below the live v1");
+            assertThat(version(2).path("state").asText()).isEqualTo("candidate");
+            assertThat(postOk("/api/learning/models/coder/2/approve", "{\"override\":true,"
+                    + "\"by\":\"e2e reviewer\"}").path("deployedAs").asText()).isEqualTo(V2);
+            assertThat(getJson("/api/learning/models/coder/history").toString())
+                    .contains("benchmark gate OVERRIDDEN");
+            assertThat(ollama.created()).containsOnly(V1, V2);
             assertThat(ollama.blobs()).hasSize(4);
+            // the benchmark's prompts are not training data: 6 were asked (v1 alone, then v2
+            // and the live v1); the live v1's second time is answered by the response cache
+            // (same prompt, temperature 0), which hands no content on, so 4 reach collection
+            try {
+                LodestarProcess.waitFor(() -> getJson("/api/learning").path("collector")
+                        .path("benchmark").asInt() >= 4, Duration.ofSeconds(15),
+                        "the benchmark exchanges left out of collection");
+            } catch (final AssertionError e) {
+                throw new AssertionError(e.getMessage() + ": " + getJson("/api/learning"), e);
+            }
+            assertThat(getJson("/api/learning").path("storedExchanges").asLong()).isEqualTo(13);
 
             // 7. A/B: sessions split by hash, sticky, between live v1 and candidate v2
             armsAre(V1, V2);
@@ -410,20 +477,19 @@ class LearningE2E {
             assertThat(postOk("/api/learning/models/coder/2/promote", "{}").path("state")
                     .asText()).isEqualTo("live");
             assertThat(version(1).path("state").asText()).isEqualTo("retired");
-            armsAre(V2, null);
-            // every session, also those that were on the live arm, now gets v2
+            // at once (no wait): every session, also those that were on the live arm, gets v2
             for (final String session : sessions) {
                 final HttpResponse<String> promoted = chat("coder", session, "after promotion");
                 assertThat(header(promoted, "x-lodestar-model")).isEqualTo("local/" + V2);
             }
+            armsAre(V2, null);
 
             // 9. rollback in one step: v1 live again, v2 retired, served at once
             final JsonNode rolledBack = postOk("/api/learning/models/coder/rollback",
                     "{\"by\":\"on call\"}");
             assertThat(rolledBack.path("version").asInt()).isEqualTo(1);
             assertThat(rolledBack.path("state").asText()).isEqualTo("live");
-            assertThat(version(2).path("state").asText()).isEqualTo("retired");
-            armsAre(V1, null);
+            // the very next request, without any wait, is served by v1 again
             final HttpResponse<String> after = chat("coder", sessions.get(0), "after rollback");
             assertThat(after.statusCode()).isEqualTo(200);
             assertThat(header(after, "x-lodestar-model")).isEqualTo("local/" + V1);
@@ -437,6 +503,13 @@ class LearningE2E {
                 assertThat(header(chat("coder", session, "after rollback, again"),
                         "x-lodestar-model")).isEqualTo("local/" + V1);
             }
+            // a prompt v2 answered before the rollback is not served from v2's cached answer
+            final HttpResponse<String> again = chat("coder", sessions.get(1), "after promotion");
+            assertThat(header(again, "x-lodestar-model")).isEqualTo("local/" + V1);
+            assertThat(LodestarProcess.JSON.readTree(again.body()).path("choices").path(0)
+                    .path("message").path("content").asText()).isEqualTo("Hello from " + V1);
+            assertThat(version(2).path("state").asText()).isEqualTo("retired");
+            armsAre(V1, null);
             final String history = getJson("/api/learning/models/coder/history").toString();
             assertThat(history).contains("registered", "approved", "promoted", "retired",
                     "rolled back", "http:", "on call");
