@@ -48,6 +48,8 @@ class DashboardE2E {
     static final String XSS = "<script>alert(1)</script>";
     static final String GPU = "<img src=x onerror=alert(2)>";
     private static final String KEY = "sk-dash-e2e";
+    /** A valid proxy key that is not the admin key: it may not sign in to the dashboard. */
+    private static final String DEV_KEY = "sk-dash-dev";
     private static final Duration WAIT = Duration.ofSeconds(20);
     /** A stand-in trainer speaking lora_train.py's progress protocol, without any ML. */
     private static final String TRAINER = "#!/bin/sh\nout=''\nwhile [ $# -gt 0 ]; do\n"
@@ -161,7 +163,7 @@ class DashboardE2E {
                     + "model.fake-small=context=8000,input=0.1,output=0.2\n"
                     + "model.fake-large=context=128000,input=2.5,output=10\n");
             lodestar.writeConfig("lodestar.router.cfg", "baselineModel=fake-large\n"
-                    + ".proxyKeys=admin:" + KEY + "\n");
+                    + ".proxyKeys=admin:" + KEY + ",dev:" + DEV_KEY + "\n");
             // the learning loop with a stand-in trainer, deploying to the fake Ollama
             final Path trainer = lodestar.root.resolve("fake-trainer.sh");
             Files.writeString(trainer, TRAINER);
@@ -239,6 +241,15 @@ class DashboardE2E {
                 page.navigate("http://127.0.0.1:" + lodestar.port + "/ui/");
                 page.waitFor("document.body.dataset.state === 'login'", "the login form");
                 page.screenshot(screenshots.resolve("login.png"));
+                // a client key of the proxy is not enough: the dashboard needs the admin key
+                page.eval("document.querySelector('#login-key').value = '" + DEV_KEY + "';"
+                        + "document.querySelector('#login-form').requestSubmit(); true");
+                page.waitFor("!document.querySelector('#login-error').hidden && document"
+                        + ".querySelector('#login-error').textContent.includes(\"needs the "
+                        + "'admin' key\")", "the refusal of the dev key");
+                assertThat(page.eval("document.body.dataset.state").asText()).isEqualTo("login");
+                assertThat(page.eval("sessionStorage.getItem('lodestar.dashboard.key')")
+                        .isNull()).as("the refused key is not kept").isTrue();
                 page.eval("document.querySelector('#login-key').value = '" + KEY + "';"
                         + "document.querySelector('#login-form').requestSubmit(); true");
                 page.waitFor("document.body.dataset.loaded === 'overview'", "the overview");

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class DashboardServletTest {
 
-    private final DashboardServlet servlet = new DashboardServlet();
+    private final DashboardServlet servlet = new DashboardServlet(Assets.load());
 
     private Http.Response call(final Http.Request request) throws Exception {
         final Http.Response response = new Http.Response();

@@ -1021,16 +1021,23 @@ function showApp() {
   refresh();
 }
 
-/** Keys are needed when the router answers 401 without one (its .proxyKeys are set). */
+/**
+ * Asks /ui/session whether the key held may sign in: with proxy keys configured only the admin
+ * key may (401: unknown key, 403: another key).
+ */
 async function checkAccess() {
-  let status = 0;
+  let response = null;
   try {
-    status = (await call('/v1/models', 'application/json')).status;
+    response = await call('/ui/session', 'application/json');
   } catch (e) {
     banner(`Lodestar does not answer: ${e.message || e}`);
   }
-  if (status === 401) {
+  if (response && response.status === 401) {
     showLogin(storedKey() ? 'The key was not accepted.' : '');
+  } else if (response && response.status === 403) {
+    const reason = await detail(response);
+    storeKey('');
+    showLogin(reason || 'The dashboard needs the admin key.');
   } else {
     showApp();
   }
