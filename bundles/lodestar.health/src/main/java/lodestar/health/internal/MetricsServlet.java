@@ -18,9 +18,13 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletName;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
-/** {@code GET /metrics}: Prometheus text format. */
+/**
+ * {@code GET /metrics}: Prometheus text format; {@code GET /health/alerts}: the alert history as
+ * JSON ({@link AlertsJson}). Both name providers, models and hosts, so with proxy keys
+ * configured both ask for one.
+ */
 @Component(service = Servlet.class)
-@HttpWhiteboardServletPattern("/metrics")
+@HttpWhiteboardServletPattern({"/metrics", AlertsJson.PATH})
 @HttpWhiteboardServletName("lodestar.health.metrics")
 public final class MetricsServlet extends HttpServlet {
 
@@ -80,10 +84,16 @@ public final class MetricsServlet extends HttpServlet {
                 request.getHeader("x-api-key"))) {
             response.setStatus(401);
             response.setContentType("application/json");
-            response.getOutputStream().write(("{\"error\":{\"message\":\"Metrics need one "
-                    + "of the proxy's API keys: send 'Authorization: Bearer <key>'.\",\"type\":"
+            response.setHeader("WWW-Authenticate", "Bearer");
+            response.getOutputStream().write(("{\"error\":{\"message\":\"Metrics and alerts "
+                    + "need one of the proxy's API keys: send 'Authorization: Bearer <key>'.\","
+                    + "\"type\":"
                     + "\"authentication_error\",\"param\":null,\"code\":\"invalid_api_key\"}}")
                     .getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        if (AlertsJson.PATH.equals(request.getServletPath())) {
+            AlertsJson.answer(monitor, request.getParameter("limit"), response);
             return;
         }
         final GpuProbe probe = gpu.get();

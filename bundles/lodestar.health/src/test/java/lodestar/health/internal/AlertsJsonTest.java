@@ -11,12 +11,12 @@ import lodestar.api.health.Severity;
 import org.junit.jupiter.api.Test;
 
 /** The JSON of {@code /health/alerts}. */
-class AlertsServletTest {
+class AlertsJsonTest {
 
     @Test
     void alertsKeepTheirOrderFieldsAndDetailsAndEveryLevelIsCounted() {
         final Instant at = Instant.parse("2026-11-26T10:15:30Z");
-        final JsonNode body = AlertsServlet.render(List.of(
+        final JsonNode body = AlertsJson.render(List.of(
                 new Alert("provider.box", Severity.OK, "box answers again", true, Map.of(), at),
                 new Alert("provider.box", Severity.CRITICAL, "<b>box</b> is down", false,
                         Map.of("down", true, "failures", 3), at.minusSeconds(60))),
@@ -36,7 +36,7 @@ class AlertsServletTest {
 
     @Test
     void noAlertsIsAnEmptyListWithZeroCounts() {
-        final JsonNode body = AlertsServlet.render(List.of(), Map.of());
+        final JsonNode body = AlertsJson.render(List.of(), Map.of());
         assertThat(body.path("alerts").isArray()).isTrue();
         assertThat(body.path("alerts").size()).isZero();
         assertThat(body.path("counts").path("WARNING").asLong()).isZero();
