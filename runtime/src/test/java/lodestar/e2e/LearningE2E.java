@@ -510,6 +510,10 @@ class LearningE2E {
                     .path("message").path("content").asText()).isEqualTo("Hello from " + V1);
             assertThat(version(2).path("state").asText()).isEqualTo("retired");
             armsAre(V1, null);
+            // the versions' own answers (all the A/B traffic) never became training data
+            final JsonNode state = getJson("/api/learning");
+            assertThat(state.path("storedExchanges").asLong()).isEqualTo(13);
+            assertThat(state.path("collector").path("excludedModel").asInt()).isPositive();
             final String history = getJson("/api/learning/models/coder/history").toString();
             assertThat(history).contains("registered", "approved", "promoted", "retired",
                     "rolled back", "http:", "on call");

@@ -13,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import lodestar.api.event.ContentListener;
 import lodestar.api.event.ExchangeContent;
 import org.osgi.service.component.annotations.Activate;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * {@link ContentListener} is registered and the router keeps no content at all.
  *
  * <p>The quality benchmark's own requests (session {@value #BENCHMARK_SESSION_PREFIX}...) are
- * skipped and counted, so that the evaluation set never becomes training data.
+ * skipped and counted, so that the evaluation set never becomes training data; so are the
+ * answers of models matching {@code excludeModels} (by default the registry's own versions,
+ * which must not learn from their own answers).
  *
  * <p>Secrets and e-mail addresses are scrubbed before anything is queued. The router's
  * dispatcher thread only scrubs and enqueues; a writer thread stores batches. A full queue drops
@@ -61,6 +64,8 @@ public final class ContentCollector implements ContentListener {
     private final AtomicLong tooLarge = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong benchmark = new AtomicLong();
+    private final AtomicLong excludedModel = new AtomicLong();
+    private final Pattern excludeModels;
     private final Map<String, Integer> redactions = new LinkedHashMap<>();
     private volatile boolean running = true;
 
@@ -76,6 +81,8 @@ public final class ContentCollector implements ContentListener {
         this.store = store;
         this.scrubber = new Scrubber(config.scrubPatterns());
         this.maxStoredChars = config.maxStoredChars();
+        this.excludeModels = config.excludeModels() == null || config.excludeModels().isBlank()
+                ? null : Pattern.compile(config.excludeModels().trim());
         this.queue = new ArrayBlockingQueue<>(Math.max(1, config.queueSize()));
         this.writer = new Thread(this::drain, "lodestar-learning-collector");
         writer.setDaemon(true);
@@ -106,6 +113,11 @@ public final class ContentCollector implements ContentListener {
         if (content.sessionId() != null
                 && content.sessionId().startsWith(BENCHMARK_SESSION_PREFIX)) {
             benchmark.incrementAndGet();
+            return;
+        }
+        if (excludeModels != null && content.model() != null
+                && excludeModels.matcher(content.model()).matches()) {
+            excludedModel.incrementAndGet();
             return;
         }
         final Map<String, Integer> counts = new LinkedHashMap<>();
@@ -178,6 +190,7 @@ public final class ContentCollector implements ContentListener {
         out.put("tooLarge", tooLarge.get());
         out.put("failed", failed.get());
         out.put("benchmark", benchmark.get());
+        out.put("excludedModel", excludedModel.get());
         synchronized (redactions) {
             out.put("redactions", new LinkedHashMap<>(redactions));
         }

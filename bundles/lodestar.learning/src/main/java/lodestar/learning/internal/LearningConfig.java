@@ -32,6 +32,13 @@ public @interface LearningConfig {
             + "characters are not stored (counted as tooLarge)")
     int maxStoredChars() default 2_000_000;
 
+    /** @return models whose answers are not collected */
+    @AttributeDefinition(description = "Regular expression (whole match) of served model ids "
+            + "whose answers are not collected; default: the registry's own versions "
+            + "(lodestar-<name>:v<N>), so a model is never trained on its own answers; empty = "
+            + "collect every model's answers")
+    String excludeModels() default "lodestar-.*";
+
     /** @return extra scrubbing patterns */
     @AttributeDefinition(description = "Extra regular expressions whose matches are replaced "
             + "by [REDACTED] before anything is stored, comma-separated")

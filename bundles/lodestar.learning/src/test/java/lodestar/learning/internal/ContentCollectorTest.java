@@ -44,7 +44,8 @@ class ContentCollectorTest {
         assertThat(first.finishReason()).isEqualTo("stop");
         final Map<String, Object> stats = collector.stats();
         assertThat(stats).containsEntry("received", 5L).containsEntry("stored", 2L)
-                .containsEntry("failed", 2L).containsEntry("benchmark", 1L);
+                .containsEntry("failed", 2L).containsEntry("benchmark", 1L)
+                .containsEntry("excludedModel", 0L);
         assertThat(stats.get("redactions")).isEqualTo(Map.of("api_key", 1, "email", 1));
     }
 
@@ -62,5 +63,29 @@ class ContentCollectorTest {
         assertThat(stats).containsEntry("tooLarge", 1L);
         assertThat((Long) stats.get("stored") + (Long) stats.get("dropped")).isEqualTo(200L);
         assertThat(store.exchangeCount()).isEqualTo((Long) stats.get("stored"));
+    }
+
+    @Test
+    void theRegistrysOwnVersionsDoNotLearnFromTheirOwnAnswers() throws Exception {
+        final LearningStore store = Fixtures.store(dir, clock, "collect", "true");
+        final ContentCollector collector = new ContentCollector(store.config(), store);
+        collector.onContent(new ExchangeContent("own", null, "s", "ollama",
+                "lodestar-coder:v2", Fixtures.request("q"), Fixtures.answer("a", "stop"),
+                "stop"));
+        collector.onContent(new ExchangeContent("paid", null, "s", "openai", "gpt-4o",
+                Fixtures.request("q2"), Fixtures.answer("a2", "stop"), "stop"));
+        collector.deactivate();
+        assertThat(collector.stats()).containsEntry("excludedModel", 1L)
+                .containsEntry("stored", 1L);
+        // empty: every model's answers are kept
+        final LearningStore all = Fixtures.store(dir.resolve("all"), clock, "collect", "true",
+                "excludeModels", "");
+        final ContentCollector everything = new ContentCollector(all.config(), all);
+        everything.onContent(new ExchangeContent("own2", null, "s", "ollama",
+                "lodestar-coder:v2", Fixtures.request("q"), Fixtures.answer("a", "stop"),
+                "stop"));
+        everything.deactivate();
+        assertThat(everything.stats()).containsEntry("excludedModel", 0L)
+                .containsEntry("stored", 1L);
     }
 }
