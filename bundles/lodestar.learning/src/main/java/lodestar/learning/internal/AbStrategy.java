@@ -266,7 +266,8 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
      * changed model ({@code model} names it: a promotion, rollback or new candidate starts the
      * arm again), and, once both the live and the candidate arm have requests,
      * {@code difference}: candidate minus live for the error and escalation rates (Newcombe
-     * interval) and the mean latency and cost (Welch interval), each at 95%.
+     * interval) and the mean latency and cost (Welch interval), each at 95%, as long as the
+     * two arms send to different models.
      *
      * @return virtual model to arm (or {@code difference}) to figures
      */
@@ -286,7 +287,9 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
             });
             final Map.Entry<String, Figures> live = byArm.get("live");
             final Map.Entry<String, Figures> candidate = byArm.get("candidate");
-            if (live != null && candidate != null) {
+            // after a promotion the candidate arm still holds the promoted model's figures
+            // until a new candidate gets traffic: a model is not compared with itself
+            if (live != null && candidate != null && !live.getKey().equals(candidate.getKey())) {
                 arms.put(DIFFERENCE, difference(candidate.getValue(), live.getValue()));
             }
             out.put(model, arms);

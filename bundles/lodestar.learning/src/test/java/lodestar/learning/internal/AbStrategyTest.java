@@ -301,12 +301,16 @@ class AbStrategyTest {
                 1, 300, null));
         assertThat(ab.report().get("coder").get("live")).containsEntry("model",
                 "lodestar-coder:v2").containsEntry("requests", 1L).containsEntry("errors", 1L);
+        // both arms now name v2: no difference of a model with itself
+        assertThat(ab.report().get("coder")).doesNotContainKey("difference");
         // a late event of the old arm does not take the place of the new one
         ab.onRequest(event("ab:live lodestar-coder:v1 (bucket 50)", "lodestar-coder:v1", 200,
                 1, 100, null));
         assertThat(ab.report().get("coder").get("live")).containsEntry("model",
                 "lodestar-coder:v2");
         assertThat(ab.report().get("other")).isNull();
+        ab.onRequest(event("ab:candidate lodestar-coder:v3 (bucket 5)", "lodestar-coder:v3",
+                200, 1, 100, null));
         ab.onRequest(event("ab:fallback gpt-4o (bucket 5)", "gpt-4o", 200, 1, 100, null));
         assertThat(ab.report().get("coder").keySet()).containsExactly("candidate", "fallback",
                 "live", "difference");
