@@ -47,11 +47,19 @@ final class Features {
 
     private static final int NS_WORD = 0x1b873593;
     private static final int NS_BIGRAM = 0x5bd1e995;
+    private static final int NS_TRIGRAM = 0x3c6ef372;
     private static final int NS_CHAR = 0x27d4eb2f;
     private static final int NS_PREV = 0x165667b1;
     private static final int NS_MARKER = 0x61c88647;
     private static final int[] KIND_SALT = {0x2545f491, 0x4f1bbcdd, 0x7a3c5e29};
     private static final int MAX_CHAR_TOKEN = 32;
+    /** Words that state a quantity or an operation in a word problem. */
+    private static final String[] NUMBER_WORDS = {"one", "two", "three", "four", "five", "six",
+        "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen", "twenty", "thirty",
+        "forty", "fifty", "hundred", "thousand", "million", "dozen", "half", "twice", "double",
+        "triple", "third", "quarter", "fourth", "fifth", "percent", "times"};
+    /** Upper-case negations that turn a question around ("Which is NOT ..."). */
+    private static final String[] NEGATIONS = {"NOT", "EXCEPT", "LEAST"};
     private static final int MAX_BUCKET = 16;
 
     private final FeatureConfig config;
@@ -111,11 +119,23 @@ final class Features {
         }
         final Kind kind = kind(scan);
         final Out out = new Out(kind);
-        out.unique(scan.words, scan.nWords, 1f);
-        out.unique(scan.bigrams, scan.nBigrams, (float) config.bigramWeight());
-        out.unique(scan.chars, scan.nChars, (float) config.charWeight());
-        out.unique(scan.previous, scan.nPrevious, 0.5f);
-        final int markers = out.unique(scan.markers, scan.nMarkers, 1f);
+        final int words = distinct(scan.words, scan.nWords);
+        final int bigrams = distinct(scan.bigrams, scan.nBigrams);
+        final int trigrams = distinct(scan.trigrams, scan.nTrigrams);
+        final int chars = distinct(scan.chars, scan.nChars);
+        final int previousWords = distinct(scan.previous, scan.nPrevious);
+        final float norm = config.textNorm() > 0 ? (float) (config.textNorm()
+                / Math.sqrt(Math.max(1, words + bigrams + trigrams + chars + previousWords)))
+                : 1f;
+        out.all(scan.words, words, norm);
+        out.all(scan.bigrams, bigrams, norm * (float) config.bigramWeight());
+        out.all(scan.trigrams, trigrams, norm * (float) config.trigramWeight());
+        out.all(scan.chars, chars, norm * (float) config.charWeight());
+        out.all(scan.previous, previousWords, norm * 0.5f);
+        final int markers = out.all(scan.markers, distinct(scan.markers, scan.nMarkers), 1f);
+        if (config.shape()) {
+            shape(text, Math.min(text.length(), max), out);
+        }
 
         out.add(name("bias"), 1f);
         final int length = text.length();
@@ -162,6 +182,119 @@ final class Features {
                 Arrays.copyOf(out.values, out.size)), kind, view.estimatedTokens(), markers);
     }
 
+    /** Sorts the first {@code count} keys and moves the distinct ones to the front. */
+    private static int distinct(final int[] keys, final int count) {
+        if (count == 0) {
+            return 0;
+        }
+        Arrays.sort(keys, 0, count);
+        int n = 1;
+        for (int i = 1; i < count; i++) {
+            if (keys[i] != keys[n - 1]) {
+                keys[n++] = keys[i];
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The question-shape features of {@code text[0, to)}: the stem (the text before the first
+     * option line), the options, negations, statement pairs, number words and quantities.
+     */
+    private static void shape(final String text, final int to, final Out out) {
+        int options = 0;
+        int numeric = 0;
+        int optionChars = 0;
+        int stem = -1;
+        int lineStart = 0;
+        for (int i = 0; i <= to; i++) {
+            if (i < to && text.charAt(i) != '\n') {
+                continue;
+            }
+            if (isOption(text, lineStart, i)) {
+                if (stem < 0) {
+                    stem = lineStart;
+                }
+                options++;
+                optionChars += i - lineStart - 3;
+                for (int k = lineStart + 3; k < i; k++) {
+                    if (Character.isDigit(text.charAt(k))) {
+                        numeric++;
+                        break;
+                    }
+                }
+            }
+            lineStart = i + 1;
+        }
+        final int stemEnd = stem < 0 ? to : stem;
+        if (options > 0) {
+            out.add(name("sh:numopt:" + numeric * 4 / options), 1f);
+            out.add(name("sh:optlen:" + log2Bucket(optionChars / options)), 1f);
+        }
+        out.add(name("sh:stem:" + log2Bucket(stemEnd)), 1f);
+        int numberWords = 0;
+        int quantities = 0;
+        int questions = 0;
+        boolean negation = false;
+        int start = -1;
+        for (int i = 0; i <= stemEnd; i++) {
+            final char c = i < stemEnd ? text.charAt(i) : ' ';
+            if (Character.isLetterOrDigit(c)) {
+                if (start < 0) {
+                    start = i;
+                }
+                continue;
+            }
+            if (c == '?') {
+                questions++;
+            }
+            if (start >= 0) {
+                if (Character.isDigit(text.charAt(start))) {
+                    quantities++;
+                } else if (isNumberWord(text, start, i)) {
+                    numberWords++;
+                } else if (isNegation(text, start, i)) {
+                    negation = true;
+                }
+                start = -1;
+            }
+        }
+        out.add(name("sh:quant:" + Math.min(quantities + numberWords, 14)), 1f);
+        out.add(name("sh:numw:" + Math.min(numberWords, 6)), 1f);
+        out.add(name("sh:q:" + Math.min(questions, 3)), 1f);
+        if (negation) {
+            out.add(name("sh:neg"), 1f);
+        }
+        if (text.startsWith("Statement 1") || text.contains("\nStatement 1")) {
+            out.add(name("sh:stmt"), 1f);
+        }
+        if (text.contains("of the above")) {
+            out.add(name("sh:above"), 1f);
+        }
+    }
+
+    private static boolean isNumberWord(final String text, final int from, final int to) {
+        final int length = to - from;
+        if (length < 3 || length > 8) {
+            return false;
+        }
+        for (final String word : NUMBER_WORDS) {
+            if (word.length() == length && text.regionMatches(true, from, word, 0, length)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isNegation(final String text, final int from, final int to) {
+        for (final String word : NEGATIONS) {
+            if (word.length() == to - from && text.startsWith(word, from)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Kind kind(final Scan scan) {
         if (scan.options >= 2) {
             return Kind.CHOICE;
@@ -181,7 +314,8 @@ final class Features {
         int hash = 0x811c9dc5;
         int type = 0;
         int previousToken = 0;
-        boolean hasPrevious = false;
+        int secondToken = 0;
+        int run = 0;
         boolean lineStart = from == 0;
         for (int i = from; i <= to; i++) {
             final char c = i < to ? text.charAt(i) : ' ';
@@ -210,7 +344,12 @@ final class Features {
                         scan.markers = push(scan.markers, scan.nMarkers++,
                                 mix(tokenHash ^ NS_MARKER));
                     }
-                    if (hasPrevious) {
+                    if (run >= 2 && config.trigrams()) {
+                        scan.trigrams = push(scan.trigrams, scan.nTrigrams++,
+                                mix(pair(pair(secondToken, previousToken), tokenHash)
+                                        ^ NS_TRIGRAM));
+                    }
+                    if (run >= 1) {
                         final int pair = pair(previousToken, tokenHash);
                         if (config.bigrams()) {
                             scan.bigrams = push(scan.bigrams, scan.nBigrams++,
@@ -228,8 +367,9 @@ final class Features {
                     scan.previous = push(scan.previous, scan.nPrevious++,
                             mix(tokenHash ^ NS_PREV));
                 }
+                secondToken = previousToken;
                 previousToken = tokenHash;
-                hasPrevious = true;
+                run++;
                 type = 0;
                 tokenLength = 0;
             }
@@ -373,6 +513,8 @@ final class Features {
         int nWords;
         int[] bigrams = new int[16];
         int nBigrams;
+        int[] trigrams = new int[16];
+        int nTrigrams;
         int[] chars = new int[16];
         int nChars;
         int[] previous = new int[16];
@@ -420,20 +562,14 @@ final class Features {
             size++;
         }
 
-        /** Adds each distinct key once; returns how many there were. */
-        int unique(final int[] keys, final int count, final float value) {
-            if (count == 0) {
-                return 0;
-            }
-            Arrays.sort(keys, 0, count);
-            int distinct = 0;
-            for (int i = 0; i < count; i++) {
-                if (i == 0 || keys[i] != keys[i - 1]) {
+        /** Adds the first {@code count} keys with one value; returns {@code count}. */
+        int all(final int[] keys, final int count, final float value) {
+            if (value != 0) {
+                for (int i = 0; i < count; i++) {
                     add(keys[i], value);
-                    distinct++;
                 }
             }
-            return distinct;
+            return count;
         }
     }
 }

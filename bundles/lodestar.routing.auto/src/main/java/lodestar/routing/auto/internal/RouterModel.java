@@ -29,7 +29,7 @@ import java.util.List;
  *
  * <p>The artifact is one JSON object (format {@value #FORMAT}, version {@value #VERSION}):
  * <pre>
- * {"format": "lodestar-router-model", "formatVersion": 1, "label": "gain",
+ * {"format": "lodestar-router-model", "formatVersion": 2, "label": "gain",
  *  "features": {"bits": 18, "bigrams": false, ...},
  *  "recommendedThreshold": 0.79,
  *  "training": {"file": "dev.jsonl", "sha256": "...", "n": 7725, "date": "...", "cv": {...}},
@@ -50,7 +50,7 @@ final class RouterModel {
     /** The artifact's format name. */
     static final String FORMAT = "lodestar-router-model";
     /** The artifact format version this code writes and reads. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     /** Weight encoding: one bfloat16 per slot of the feature space. */
     static final String DENSE = "dense-bf16";
     /** Weight encoding: int32 indices of the non-zero weights and their bfloat16 values. */
@@ -228,6 +228,9 @@ final class RouterModel {
         feature.put("charWeight", config.charWeight());
         feature.put("kindConjunction", config.kindConjunction());
         feature.put("maxChars", config.maxChars());
+        feature.put("trigramWeight", config.trigramWeight());
+        feature.put("shape", config.shape());
+        feature.put("textNorm", config.textNorm());
         final ArrayNode markers = feature.putArray("markers");
         config.markers().forEach(markers::add);
         root.put("recommendedThreshold", recommendedThreshold);
@@ -406,9 +409,9 @@ final class RouterModel {
                     + "')");
         }
         final int version = root.path("formatVersion").asInt(-1);
-        if (version != VERSION) {
+        if (version != VERSION && version != 1) {
             throw new IOException(name + " has router model format version " + version
-                    + "; this Lodestar reads version " + VERSION);
+                    + "; this Lodestar reads versions 1 and " + VERSION);
         }
         try {
             final JsonNode f = root.path("features");
@@ -418,7 +421,8 @@ final class RouterModel {
                     f.path("bigrams").asBoolean(), f.path("bigramWeight").asDouble(),
                     f.path("charNgrams").asInt(), f.path("charWeight").asDouble(),
                     f.path("kindConjunction").asBoolean(), f.path("maxChars").asInt(),
-                    markers);
+                    markers, f.path("trigramWeight").asDouble(0), f.path("shape").asBoolean(false),
+                    f.path("textNorm").asDouble(0));
             final Label label = Label.parse(root.path("label").asText());
             final float[] weights = readWeights(root.path("weights"), "weights",
                     config.dimension(), name);

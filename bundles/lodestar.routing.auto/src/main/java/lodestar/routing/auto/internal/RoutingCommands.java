@@ -48,8 +48,9 @@ final class RoutingCommands {
     public static final class Train implements Function {
 
         private static final String USAGE = "usage: lodestar:train-router FILE.jsonl OUT.json "
-                + "[--label gain|need|weak] [--l2 X] [--bigrams W] [--chars N[:W]] [--bits B] "
-                + "[--no-kind] [--iterations N] [--folds K] [--seed S]\n";
+                + "[--label gain|need|weak] [--l2 X[,Y,...]] [--bigrams W] [--trigrams W] "
+                + "[--chars N[:W]] [--norm C] [--no-shape] [--bits B] [--no-kind] "
+                + "[--iterations N] [--folds K] [--seed S]\n";
 
         @Override
         public Object execute(final CommandSession session, final List<Object> arguments) {

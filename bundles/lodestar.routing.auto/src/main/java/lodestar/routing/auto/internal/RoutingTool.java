@@ -21,8 +21,9 @@ import java.util.Map;
  * eval --train A.jsonl --test B.jsonl [--json] [options]
  * eval --cv K FILE.jsonl [--json] [options]
  * bench [FILE.jsonl] [--model MODEL.json] [--rounds N]
- * options: --label gain|need|weak  --l2 X  --bigrams WEIGHT (0 = off)  --chars N[:WEIGHT] (0 = off)
- *          --bits B  --no-kind  --iterations N  --folds K  --seed S  --threshold T
+ * options: --label gain|need|weak  --l2 X[,Y,...]  --bigrams WEIGHT (0 = off)
+ *          --trigrams WEIGHT (0 = off)  --chars N[:WEIGHT] (0 = off)  --norm C (0 = off)
+ *          --no-shape  --bits B  --no-kind  --iterations N  --folds K  --seed S  --threshold T
  * </pre>
  */
 public final class RoutingTool {
@@ -32,8 +33,11 @@ public final class RoutingTool {
             "       bench [FILE.jsonl] [--model MODEL.json] [--rounds N]",
             "       eval --train A.jsonl --test B.jsonl [--json] [options]",
             "       eval --cv K FILE.jsonl [--json] [options]",
-            "options: --label gain|need|weak   --l2 X   --bigrams WEIGHT (0 = off)",
-            "         --chars N[:WEIGHT] (0 = off)   --bits B   --no-kind   --iterations N",
+            "options: --label gain|need|weak   --l2 X (several, comma-separated: chosen by",
+            "         inner cross-validation)   --bigrams WEIGHT (0 = off)",
+            "         --trigrams WEIGHT (0 = off)   --chars N[:WEIGHT] (0 = off)",
+            "         --norm C (word features scaled C/sqrt(count), 0 = off)   --no-shape",
+            "         --bits B   --no-kind   --iterations N",
             "         --folds K (cross-validation inside training, default 5)   --seed S",
             "         --threshold T (fixed p(local ok) threshold instead of the recommended one)",
             "");
@@ -248,10 +252,15 @@ public final class RoutingTool {
     static String describe(final Trainer.Options options) {
         final FeatureConfig f = options.features();
         return String.format(Locale.ROOT, "logistic regression predicting '%s', L2 %s, 2^%d "
-                + "hashed features: unigrams%s%s%s, lengths, code, markers", options.label().id(),
-                options.l2(), f.bits(), f.bigrams() ? " + bigrams (" + f.bigramWeight() + ")"
-                        : "", f.charNgrams() > 0 ? " + char 3.." + f.charNgrams() + "-grams ("
-                                + f.charWeight() + ")" : "",
+                + "hashed features: unigrams%s%s%s%s, lengths, code, markers%s%s",
+                options.label().id(), options.l2Choices().isEmpty() ? options.l2()
+                        : "chosen by inner cross-validation from " + options.l2Choices(),
+                f.bits(), f.bigrams() ? " + bigrams (" + f.bigramWeight() + ")" : "",
+                f.trigrams() ? " + trigrams (" + f.trigramWeight() + ")" : "",
+                f.charNgrams() > 0 ? " + char 3.." + f.charNgrams() + "-grams ("
+                        + f.charWeight() + ")" : "",
+                f.textNorm() > 0 ? " (scaled " + f.textNorm() + "/sqrt(count))" : "",
+                f.shape() ? ", question shape" : "",
                 f.kindConjunction() ? ", joined with the prompt kind" : "");
     }
 
@@ -282,6 +291,7 @@ public final class RoutingTool {
         FeatureConfig features = Trainer.DEFAULTS.features();
         Label label = Trainer.DEFAULTS.label();
         double l2 = Trainer.DEFAULTS.l2();
+        List<Double> l2Choices = Trainer.DEFAULTS.l2Choices();
         int iterations = Trainer.DEFAULTS.maxIterations();
         int folds = Trainer.DEFAULTS.folds();
         long seed = Trainer.DEFAULTS.seed();
@@ -294,6 +304,8 @@ public final class RoutingTool {
             switch (arg) {
                 case "--json" -> parsed.json = true;
                 case "--no-kind" -> features = features.withKindConjunction(false);
+                case "--no-shape" -> features = features.withText(features.trigramWeight(),
+                        false, features.textNorm());
                 default -> {
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException(arg + " needs a value");
@@ -305,7 +317,20 @@ public final class RoutingTool {
                             case "--test" -> parsed.testFile = value;
                             case "--cv" -> parsed.cv = positive(arg, Integer.parseInt(value));
                             case "--label" -> label = Label.parse(value);
-                            case "--l2" -> l2 = Double.parseDouble(value);
+                            case "--l2" -> {
+                                final List<Double> values = new ArrayList<>();
+                                for (final String part : value.split(",")) {
+                                    values.add(Double.parseDouble(part.trim()));
+                                }
+                                l2 = values.get(0);
+                                l2Choices = values.size() > 1 ? values : List.of();
+                            }
+                            case "--trigrams" -> features = features.withText(
+                                    Double.parseDouble(value), features.shape(),
+                                    features.textNorm());
+                            case "--norm" -> features = features.withText(
+                                    features.trigramWeight(), features.shape(),
+                                    Double.parseDouble(value));
                             case "--bigrams" -> {
                                 final double weight = Double.parseDouble(value);
                                 features = features.withBigrams(weight > 0, weight);
@@ -339,7 +364,7 @@ public final class RoutingTool {
             throw new IllegalArgumentException("--cv needs at least 2 folds");
         }
         parsed.options = new Trainer.Options(features, label, l2, iterations, folds, seed,
-                Trainer.DEFAULTS.target());
+                Trainer.DEFAULTS.target(), l2Choices);
         return parsed;
     }
 

@@ -85,6 +85,68 @@ class FeaturesTest {
     }
 
     @Test
+    void trigramsAddOneFeaturePerThreeWordRunAndKind() {
+        final PromptView view = PromptView.of("alpha beta gamma delta");
+        final FeatureConfig without = FeatureConfig.DEFAULT.withText(0, true, 8);
+        // raw (unmerged) entries: trigrams "alpha beta gamma" and "beta gamma delta", each alone
+        // and joined with the kind
+        assertThat(new Features(FeatureConfig.DEFAULT).extract(view).vector().size()
+                - new Features(without).extract(view).vector().size()).isEqualTo(4);
+    }
+
+    @Test
+    void theTextNormScalesWordFeaturesByTheirDistinctCount() {
+        final FeatureConfig plain = FeatureConfig.DEFAULT.withKindConjunction(false)
+                .withText(0.5, false, 8);
+        final float[] values = new Features(plain).extract(PromptView.of("alpha beta gamma"))
+                .vector().values();
+        // 3 words + 2 bigrams + 1 trigram = 6 distinct: words 8/sqrt(6) = 3.266, bigrams
+        // 0.7 of it = 2.286, the trigram 0.5 of it = 1.633
+        assertThat(count(values, 3.26599f)).isEqualTo(3);
+        assertThat(count(values, 2.28619f)).isEqualTo(2);
+        assertThat(count(values, 1.63299f)).isEqualTo(1);
+        // one more word: 4 + 3 + 2 = 9 distinct, words 8/3
+        assertThat(count(new Features(plain).extract(PromptView.of("alpha beta gamma delta"))
+                .vector().values(), 2.66667f)).isEqualTo(4);
+        final float[] unscaled = new Features(plain.withText(0.5, false, 0))
+                .extract(PromptView.of("alpha beta gamma")).vector().values();
+        assertThat(count(unscaled, 0.7f)).isEqualTo(2);
+        // the trigram, and the two neighbours of the length bucket
+        assertThat(count(unscaled, 0.5f)).isEqualTo(3);
+    }
+
+    private static int count(final float[] values, final float value) {
+        int n = 0;
+        for (final float v : values) {
+            if (Math.abs(v - value) < 1e-4f) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void shapeFeaturesDescribeTheQuestion() {
+        final FeatureConfig noShape = FeatureConfig.DEFAULT.withText(0.5, false, 8);
+        final String question = "Which is NOT a prime?\nA. 2\nB. 3\nC. 4\nD. 5";
+        // numeric options, option length, stem length, quantities, number words, question
+        // marks, negation: 7 features, each alone and joined with the kind
+        assertThat(shapeEntries(question, noShape)).isEqualTo(14);
+        assertThat(shapeEntries(question.replace("NOT", "not"), noShape)).isEqualTo(12);
+        assertThat(shapeEntries("Statement 1 | x. Statement 2 | y.\nA. True\nB. None of the "
+                + "above", noShape)).isEqualTo(16);
+        // a word problem: no options, so stem, quantities, number words and question marks
+        assertThat(shapeEntries("Tom has three apples and twice as many pears. How many?",
+                noShape)).isEqualTo(8);
+    }
+
+    private static int shapeEntries(final String prompt, final FeatureConfig without) {
+        final PromptView view = PromptView.of(prompt);
+        return new Features(FeatureConfig.DEFAULT).extract(view).vector().size()
+                - new Features(without).extract(view).vector().size();
+    }
+
+    @Test
     void readsOnlyTheHeadAndTailOfLongTurnsButCountsTheirWholeLength() {
         final FeatureConfig small = new FeatureConfig(16, false, 0.5, 0, 0.3, false, 100,
                 List.of());
@@ -147,6 +209,10 @@ class FeaturesTest {
                 .hasMessageContaining("maxChars");
         assertThat(new FeatureConfig(18, false, 1, 0, 1, false, 500, null).markers()).isEmpty();
         assertThat(features.config()).isEqualTo(FeatureConfig.DEFAULT);
+        assertThatThrownBy(() -> FeatureConfig.DEFAULT.withText(-1, true, 8))
+                .hasMessageContaining("trigramWeight -1");
+        assertThatThrownBy(() -> FeatureConfig.DEFAULT.withText(0.5, true, Double.NaN))
+                .hasMessageContaining("textNorm");
     }
 
     @Test

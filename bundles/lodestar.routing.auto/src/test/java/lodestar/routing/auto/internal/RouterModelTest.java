@@ -83,6 +83,30 @@ class RouterModelTest {
     }
 
     @Test
+    void formatOneArtifactsLoadWithTheFeaturesOfThatVersion() throws IOException {
+        final float[] weights = new float[1024];
+        weights[7] = 0.25f;
+        final RouterModel v1 = new RouterModel(Label.NEED, FeatureConfig.V1.withBits(10),
+                weights, null, 0.7, null);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        v1.write(out);
+        final ObjectNode root = (ObjectNode) JSON.readTree(out.toByteArray());
+        root.put("formatVersion", 1);
+        final ObjectNode features = obj(root, "features");
+        features.remove("trigramWeight");
+        features.remove("shape");
+        features.remove("textNorm");
+
+        final RouterModel loaded = RouterModel.read(new ByteArrayInputStream(
+                root.toString().getBytes(StandardCharsets.UTF_8)), "old.json");
+
+        assertThat(loaded.featureConfig()).isEqualTo(FeatureConfig.V1.withBits(10));
+        assertThat(loaded.featureConfig().trigrams()).isFalse();
+        assertThat(loaded.id()).isEqualTo(v1.id());
+        assertSamePredictions(v1, loaded);
+    }
+
+    @Test
     void weightsAreKeptAsBfloat16() {
         assertThat(RouterModel.bf16(1.0f)).isEqualTo(1.0f);
         assertThat(RouterModel.bf16(1.00390625f)).isEqualTo(1.0f);
@@ -128,7 +152,7 @@ class RouterModelTest {
     void invalidArtifactsAreRejectedWithTheReason() throws IOException {
         assertRejected("not json", "not a router model (not JSON");
         assertRejected("{}", "format is not 'lodestar-router-model'");
-        assertRejected(mutated(r -> r.put("formatVersion", 2)), "format version 2");
+        assertRejected(mutated(r -> r.put("formatVersion", 3)), "format version 3");
         assertRejected(mutated(r -> r.put("label", "best")), "unknown label");
         assertRejected(mutated(r -> obj(r, "features").put("bits", 40)), "bits 40");
         assertRejected(mutated(r -> r.put("recommendedThreshold", 3)), "recommendedThreshold");

@@ -52,6 +52,23 @@ class RoutingToolTest {
     }
 
     @Test
+    void textOptionsAndSeveralL2PenaltiesReachTheModel() throws IOException {
+        final Path out = dir.resolve("m2.json");
+        final String text = RoutingTool.run("train", toy.toString(), out.toString(), "--bits",
+                "14", "--folds", "2", "--l2", "0.001, 0.1", "--trigrams", "0.3", "--norm", "5",
+                "--no-shape");
+
+        final RouterModel model = RouterModel.read(out);
+        assertThat(text).contains("chosen by inner cross-validation from [0.001, 0.1]")
+                .contains("trigrams (0.3)").contains("scaled 5.0/sqrt(count)")
+                .doesNotContain("question shape");
+        assertThat(model.featureConfig().trigramWeight()).isEqualTo(0.3);
+        assertThat(model.featureConfig().textNorm()).isEqualTo(5.0);
+        assertThat(model.featureConfig().shape()).isFalse();
+        assertThat(model.training().path("l2Choices").size()).isEqualTo(2);
+    }
+
+    @Test
     void evaluatesOnAnotherFileAsTableAndJson() throws IOException {
         final String table = RoutingTool.run(args("eval", "--train", toy.toString(), "--test",
                 toy.toString()));

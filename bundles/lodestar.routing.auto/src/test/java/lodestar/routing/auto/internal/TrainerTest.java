@@ -93,11 +93,41 @@ class TrainerTest {
     }
 
     @Test
+    void theL2PenaltyIsChosenByTheTrainingsOwnCrossValidation() {
+        final Trainer.Options options = new Trainer.Options(Fixtures.TOY.features(), Label.GAIN,
+                0.5, 100, 4, 3, 0.95, List.of(0.001, 10.0));
+        final RouterModel model = Trainer.train(Fixtures.toy(), options);
+
+        final double chosen = model.training().path("l2").asDouble();
+        final double small = model.training().path("l2Choices").path("0.001").asDouble();
+        final double large = model.training().path("l2Choices").path("10.0").asDouble();
+        assertThat(model.training().path("l2Choices").size()).isEqualTo(2);
+        assertThat(chosen).isEqualTo(small >= large ? 0.001 : 10.0);
+        assertThat(Math.max(small, large)).isEqualTo(model.training().path("cv").path("all")
+                .path("apgr").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
+
+        final Trainer.Selection single = Trainer.select(Fixtures.toy().examples(),
+                Trainer.vectors(model.features(), Fixtures.toy().examples()),
+                options.withL2(0.01));
+        assertThat(single.l2()).isEqualTo(0.01);
+        assertThat(single.apgrByL2()).containsOnlyKeys(0.01);
+        assertThat(options.withL2(0.01).l2Choices()).isEmpty();
+        assertThat(options.withL2(0.01).withL2Choices(List.of(1.0)).l2Choices())
+                .containsExactly(1.0);
+        assertThat(Trainer.DEFAULTS.l2Choices()).contains(Trainer.DEFAULTS.l2());
+        final Trainer.Folded nested = Trainer.crossValidate(Fixtures.toy().examples(),
+                Trainer.vectors(model.features(), Fixtures.toy().examples()), options, true);
+        assertThat(nested.scores()).hasSize(40);
+    }
+
+    @Test
     void rejectsBadOptionsAndEmptyData() {
         assertThatThrownBy(() -> new Trainer.Options(FeatureConfig.DEFAULT, Label.NEED, -1, 10,
                 5, 1, 0.95)).hasMessageContaining("l2 -1");
         assertThatThrownBy(() -> new Trainer.Options(FeatureConfig.DEFAULT, Label.NEED, 1, 10,
                 5, 1, 1.5)).hasMessageContaining("target");
+        assertThatThrownBy(() -> new Trainer.Options(FeatureConfig.DEFAULT, Label.NEED, 1, 10,
+                5, 1, 0.9, List.of(0.1, -2.0))).hasMessageContaining("l2Choices [0.1, -2.0]");
         assertThatThrownBy(() -> Trainer.train(new TrainingData.Loaded(List.of(), "x", "e.jsonl"),
                 Fixtures.TOY)).hasMessageContaining("e.jsonl has no examples");
     }
