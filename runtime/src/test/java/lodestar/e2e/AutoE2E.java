@@ -72,7 +72,7 @@ class AutoE2E {
             // the shipped threshold (0.89) is tuned for 95% of premium quality on the evaluation
             // data and sends most prompts to premium; a team trading quality for cost lowers it,
             // and counts hard-work markers (the evaluation data has few of them) against local
-            lodestar.writeConfig("lodestar.routing.auto.cfg", "threshold=0.8\nmarkerBoost=0.05\n");
+            lodestar.writeConfig("lodestar.routing.auto.cfg", "threshold=0.6\nmarkerBoost=0.1\n");
             lodestar.start();
             LodestarProcess.waitFor(() -> lodestar.get("/v1/models").body().contains("auto")
                     && lodestar.get("/v1/models").body().contains("fake-small"),
