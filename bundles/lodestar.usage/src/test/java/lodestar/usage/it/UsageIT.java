@@ -94,8 +94,13 @@ class UsageIT {
         if (storeContent) {
             properties.put("storeContent", "true");
         }
+        // configuration properties become service properties: the marker tells the component
+        // running with this configuration from the one before it, which CM may still replace
+        final String generation = java.util.UUID.randomUUID().toString();
+        properties.put("it.generation", generation);
         usageConfig.update(properties);
-        waitFor(() -> listenerReference() != null && health().details()
+        waitFor(() -> listenerReference() != null && generation.equals(listenerReference()
+                .getProperty("it.generation")) && health().details()
                 .get("schemaVersion") != null && !"0".equals(String.valueOf(health()
                         .details().get("schemaVersion")))
                 && Boolean.valueOf(storeContent).equals(health().details().get("storeContent")),
