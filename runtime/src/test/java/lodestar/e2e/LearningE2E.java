@@ -408,6 +408,9 @@ class LearningE2E {
             }, Duration.ofSeconds(15), "both versions discovered in Ollama");
             final Map<String, Integer> perArm = new LinkedHashMap<>(Map.of("live", 0,
                     "candidate", 0));
+            // the request ids of each arm's answers, rated after the traffic
+            final Map<String, List<String>> idsOf = Map.of("live", new ArrayList<>(),
+                    "candidate", new ArrayList<>());
             // three sessions of each arm, found by the documented hash rule
             final List<String> sessions = new ArrayList<>();
             int ofCandidate = 0;
@@ -438,6 +441,9 @@ class LearningE2E {
                     assertThat(header(answer, "x-lodestar-route")).contains("ab:"
                             + (candidate ? "candidate " : "live ") + expected);
                     perArm.merge(candidate ? "candidate" : "live", 1, Integer::sum);
+                    final String requestId = header(answer, "x-lodestar-request-id");
+                    assertThat(requestId).as("the router names each answer's request").isNotEmpty();
+                    idsOf.get(candidate ? "candidate" : "live").add(requestId);
                 }
             }
             assertThat(failedOnce).as("some session goes to the candidate").isTrue();
@@ -468,8 +474,49 @@ class LearningE2E {
             assertThat(difference.path("latencyMs").path("method").asText()).isEqualTo("welch");
             assertThat(difference.path("costUsd").path("value").asDouble())
                     .as("both arms are local, free models").isZero();
+
+            // explicit feedback on three answers of each arm reaches the arm that served it:
+            // live 1, 0.5 and -1 changed to 0 (mean 0.5, 2 rated above 0); candidate 1, 1, 0.5
+            // (mean 0.8333, 3 above 0); a rating outside the experiment is not counted
+            final List<String> live = idsOf.get("live");
+            final List<String> cand = idsOf.get("candidate");
+            final String[][] ratings = {{live.get(0), "1"}, {live.get(1), "0.5"},
+                {live.get(2), "-1"}, {live.get(2), "0"}, {cand.get(0), "1"}, {cand.get(1), "1"},
+                {cand.get(2), "0.5"}, {ids.get(0), "1"}};
+            for (final String[] rating : ratings) {
+                assertThat(postOk("/api/feedback", "{\"requestId\":\"" + rating[0]
+                        + "\",\"rating\":" + rating[1] + "}").path("rating").asDouble())
+                        .isEqualTo(Double.parseDouble(rating[1]));
+            }
+            final JsonNode rated = getJson("/api/learning/ab").path("experiments")
+                    .path(REGISTRY);
+            System.out.println("[e2e] learning: A/B feedback live " + rated.path("live")
+                    .path("feedback") + ", candidate " + rated.path("candidate")
+                    .path("feedback") + ", difference " + rated.path("difference")
+                    .path("meanRating"));
+            final JsonNode liveFeedback = rated.path("live").path("feedback");
+            assertThat(liveFeedback.path("count").asInt()).isEqualTo(3);
+            assertThat(liveFeedback.path("positive").asInt()).isEqualTo(2);
+            assertThat(liveFeedback.path("meanRating").path("value").asDouble())
+                    .isCloseTo(0.5, within(1e-9));
+            final JsonNode candidateFeedback = rated.path("candidate").path("feedback");
+            assertThat(candidateFeedback.path("count").asInt()).isEqualTo(3);
+            assertThat(candidateFeedback.path("positive").asInt()).isEqualTo(3);
+            assertThat(candidateFeedback.path("meanRating").path("value").asDouble())
+                    .isCloseTo(2.5 / 3, within(1e-9));
+            assertThat(candidateFeedback.path("positiveRate").path("value").asDouble())
+                    .isEqualTo(1.0);
+            final JsonNode meanRating = rated.path("difference").path("meanRating");
+            assertThat(meanRating.path("value").asDouble()).isCloseTo(2.5 / 3 - 0.5,
+                    within(1e-9));
+            assertThat(meanRating.path("method").asText()).isEqualTo("welch");
+            assertThat(meanRating.path("low").asDouble()).isLessThan(meanRating.path("value")
+                    .asDouble());
+            assertThat(rated.path("difference").path("positiveRate").path("value").asDouble())
+                    .isCloseTo(1.0 / 3, within(1e-9));
             assertThat(lodestar.script("shell.sh", "lodestar:ab").output())
-                    .contains("candidate - live").contains(V2);
+                    .contains("candidate - live").contains(V2).contains("MEAN RATING")
+                    .contains("+0.50 [").contains("mean rating +0.33 [");
             assertThat(version(2).path("state").asText()).as("the experiment never promotes")
                     .isEqualTo("approved");
 

@@ -101,6 +101,23 @@ final class AbStats {
         return out;
     }
 
+    /**
+     * Student's t interval of one mean: {@code mean ± t(0.975, n - 1) · s / √n}. Below two
+     * observations the spread is unknown ({@code null}); without spread the interval has zero
+     * width.
+     *
+     * @param sample the sample
+     * @return {@code {low, high}}, or {@code null} below two observations
+     */
+    static double[] tInterval(final Sample sample) {
+        if (sample.n() < 2) {
+            return null;
+        }
+        final double se = Math.sqrt(sample.variance() / sample.n());
+        final double half = se == 0 ? 0 : tQuantile975(sample.n() - 1) * se;
+        return new double[] {sample.mean() - half, sample.mean() + half};
+    }
+
     private static Map<String, Object> interval(final double value, final Double low,
             final Double high, final String method) {
         final Map<String, Object> out = new LinkedHashMap<>();

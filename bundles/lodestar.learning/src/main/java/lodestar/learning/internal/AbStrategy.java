@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import lodestar.api.chat.ChatMessage;
 import lodestar.api.event.RequestEvent;
 import lodestar.api.event.RequestListener;
@@ -42,8 +44,12 @@ import org.slf4j.LoggerFactory;
  * {@code x-claude-code-session-id}; without one, of the first user message) modulo 100. The
  * other arm and the fallbacks follow as fail-over. It is also a {@link RequestListener}: per
  * arm it counts requests, errors, escalations (served by another model than the arm's, or
- * retried), latency and cost, reported with 95% confidence intervals, and the difference
- * candidate minus live with 95% intervals (Newcombe for rates, Welch for means). An arm's
+ * retried), latency and cost, and the explicit feedback its answers get later
+ * ({@code POST /api/feedback}, {@code lodestar:feedback}, reaching it through
+ * {@link LearningStore.RatingListener}: mean rating and share rated above 0), reported with 95%
+ * confidence intervals, and the difference candidate minus live with 95% intervals (Newcombe
+ * for rates, Welch for means). To credit a rating to its arm it remembers the recent A/B
+ * requests ({@value #RECENT_MAX} at most, none older than 24 h). An arm's
  * figures start again when it sends to another model (promotion, rollback, new candidate). The
  * registry is read off the request path, every 5 s and at once after each change of the
  * registry; the figures live in memory (reset by a restart).
@@ -58,6 +64,14 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
     /** The key of the difference between the arms in {@link #report()}. */
     static final String DIFFERENCE = "difference";
     private static final Logger LOG = LoggerFactory.getLogger(AbStrategy.class);
+    /** The most A/B requests remembered for their ratings. */
+    static final int RECENT_MAX = 100_000;
+    /** How long an A/B request is remembered for its rating. */
+    static final long RECENT_MAX_AGE_MS = TimeUnit.HOURS.toMillis(24);
+    /** The most ratings kept that arrived before their request's event. */
+    static final int EARLY_MAX = 10_000;
+    /** How long a rating waits for its request's event. */
+    static final long EARLY_MAX_AGE_MS = TimeUnit.MINUTES.toMillis(5);
 
     /** Live and candidate Ollama names of a registry model. */
     record Arms(String live, String candidate) {
@@ -84,6 +98,10 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         private long costed;
         private double costSum;
         private double costSquares;
+        private long rated;
+        private long positive;
+        private double ratingSum;
+        private double ratingSquares;
 
         Figures(final long sequence) {
             this.sequence = sequence;
@@ -102,6 +120,66 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
                 costSum += cost;
                 costSquares += cost * cost;
             }
+        }
+
+        /**
+         * Counts a rating of one of this arm's requests, in place of its earlier rating.
+         *
+         * @param previous the request's earlier rating, {@code NaN} when it had none
+         * @param rating the rating, -1..1
+         */
+        synchronized void addRating(final double previous, final double rating) {
+            if (!Double.isNaN(previous)) {
+                rated--;
+                positive -= previous > 0 ? 1 : 0;
+                ratingSum -= previous;
+                ratingSquares -= previous * previous;
+            }
+            rated++;
+            positive += rating > 0 ? 1 : 0;
+            ratingSum += rating;
+            ratingSquares += rating * rating;
+        }
+
+        synchronized long rated() {
+            return rated;
+        }
+
+        synchronized long positive() {
+            return positive;
+        }
+
+        synchronized AbStats.Sample ratings() {
+            final double mean = rated == 0 ? 0 : ratingSum / rated;
+            return new AbStats.Sample(rated, mean, ratingSquares - rated * mean * mean);
+        }
+
+        /**
+         * The feedback figures.
+         *
+         * @return {@code count, positive, meanRating {value, low, high}} (Student t interval,
+         *         within -1..1; bounds {@code null} below two ratings) and
+         *         {@code positiveRate {value, low, high}} (Wilson); both {@code null} without
+         *         ratings
+         */
+        synchronized Map<String, Object> feedback() {
+            final Map<String, Object> out = new LinkedHashMap<>();
+            out.put("count", rated);
+            out.put("positive", positive);
+            if (rated == 0) {
+                out.put("meanRating", null);
+                out.put("positiveRate", null);
+                return out;
+            }
+            final AbStats.Sample sample = ratings();
+            final double[] bounds = AbStats.tInterval(sample);
+            final Map<String, Double> mean = new LinkedHashMap<>();
+            mean.put("value", sample.mean());
+            mean.put("low", bounds == null ? null : Math.max(-1, bounds[0]));
+            mean.put("high", bounds == null ? null : Math.min(1, bounds[1]));
+            out.put("meanRating", mean);
+            out.put("positiveRate", rate(positive, rated));
+            return out;
         }
 
         synchronized long requests() {
@@ -139,11 +217,37 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
             out.put("costUsd", mean(cost.mean(), costed > 1 ? Math.sqrt(cost.variance()) : 0,
                     costed));
             out.put("costUsdTotal", costSum);
+            out.put("feedback", feedback());
             return out;
         }
     }
 
+    /** A recent A/B request: the figures it counts in, when, and its rating so far. */
+    private static final class Served {
+        private final Figures figures;
+        private final long atMs;
+        private double rating = Double.NaN;
+
+        Served(final Figures figures, final long atMs) {
+            this.figures = figures;
+            this.atMs = atMs;
+        }
+    }
+
+    /** A rating that arrived before its request's event. */
+    private record Early(double rating, long atMs) {
+    }
+
     private final ModelRegistry registry;
+    private final LearningStore store;
+    private final LongSupplier clock;
+    private final int recentMax;
+    private final long recentMaxAgeMs;
+    /** Recent A/B requests by request id, oldest first; guarded by itself. */
+    private final LinkedHashMap<String, Served> recent = new LinkedHashMap<>();
+    /** Ratings waiting for their request's event, oldest first; guarded by {@link #recent}. */
+    private final LinkedHashMap<String, Early> early = new LinkedHashMap<>();
+    private final LearningStore.RatingListener onRating = this::rated;
     private final Map<String, Arms> arms = new ConcurrentHashMap<>();
     private final Map<Key, Figures> figures = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
@@ -154,10 +258,21 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
      * Activates.
      *
      * @param registry the model registry
+     * @param store the learning tables, whose ratings reach the arms' feedback figures
      */
     @Activate
-    public AbStrategy(@Reference final ModelRegistry registry) {
+    public AbStrategy(@Reference final ModelRegistry registry,
+            @Reference final LearningStore store) {
+        this(registry, store, System::currentTimeMillis, RECENT_MAX, RECENT_MAX_AGE_MS);
+    }
+
+    AbStrategy(final ModelRegistry registry, final LearningStore store, final LongSupplier clock,
+            final int recentMax, final long recentMaxAgeMs) {
         this.registry = registry;
+        this.store = store;
+        this.clock = clock;
+        this.recentMax = recentMax;
+        this.recentMaxAgeMs = recentMaxAgeMs;
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread thread = new Thread(r, "lodestar-learning-ab");
             thread.setDaemon(true);
@@ -165,10 +280,12 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         });
         refresher.scheduleWithFixedDelay(this::refresh, 0, 5, TimeUnit.SECONDS);
         registry.addListener(onChange);
+        store.addRatingListener(onRating);
     }
 
     @Deactivate
     void deactivate() {
+        store.removeRatingListener(onRating);
         registry.removeListener(onChange);
         refresher.shutdown();
     }
@@ -255,10 +372,91 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         }
         final boolean escalated = event.attempts() > 1 || (event.model() != null
                 && !event.model().equals(words[1]));
-        figures.computeIfAbsent(new Key(String.valueOf(event.requestedModel()), words[0],
-                words[1]), k -> new Figures(sequence.incrementAndGet())).add(
-                        !event.isSuccess(), escalated, event.latency().toNanos() / 1e6,
-                        event.costUsd());
+        final Figures arm = figures.computeIfAbsent(new Key(String.valueOf(
+                event.requestedModel()), words[0], words[1]),
+                k -> new Figures(sequence.incrementAndGet()));
+        arm.add(!event.isSuccess(), escalated, event.latency().toNanos() / 1e6,
+                event.costUsd());
+        if (event.requestId() != null) {
+            remember(event.requestId(), arm);
+        }
+    }
+
+    /**
+     * Remembers an A/B request for its rating, and counts a rating that arrived before it.
+     * The oldest requests are forgotten beyond {@link #RECENT_MAX} or 24 h (a later rating of
+     * a forgotten request is ignored; the ratings it already had stay counted).
+     */
+    private void remember(final String requestId, final Figures arm) {
+        synchronized (recent) {
+            final long now = clock.getAsLong();
+            expire(now);
+            final Served served = new Served(arm, now);
+            recent.remove(requestId);
+            recent.put(requestId, served);
+            while (recent.size() > recentMax) {
+                final Iterator<Served> oldest = recent.values().iterator();
+                oldest.next();
+                oldest.remove();
+            }
+            final Early waiting = early.remove(requestId);
+            if (waiting != null) {
+                arm.addRating(Double.NaN, waiting.rating());
+                served.rating = waiting.rating();
+            }
+        }
+    }
+
+    /**
+     * A rating stored by {@link LearningStore#feedback}: counted in the arm that served the
+     * request, in place of its earlier rating. A rating of a request not (yet) seen waits up
+     * to 5 min for its event (request events are delivered asynchronously, so a fast client
+     * may rate before the event arrives); ratings of requests outside an experiment are so
+     * ignored.
+     *
+     * @param requestId the request id
+     * @param rating -1..1
+     */
+    void rated(final String requestId, final double rating) {
+        synchronized (recent) {
+            final long now = clock.getAsLong();
+            expire(now);
+            final Served served = recent.get(requestId);
+            if (served == null) {
+                early.remove(requestId);
+                early.put(requestId, new Early(rating, now));
+                while (early.size() > EARLY_MAX) {
+                    final Iterator<Early> oldest = early.values().iterator();
+                    oldest.next();
+                    oldest.remove();
+                }
+                return;
+            }
+            served.figures.addRating(served.rating, rating);
+            served.rating = rating;
+        }
+    }
+
+    private void expire(final long now) {
+        for (final Iterator<Served> i = recent.values().iterator(); i.hasNext();) {
+            if (i.next().atMs > now - recentMaxAgeMs) {
+                break;
+            }
+            i.remove();
+        }
+        for (final Iterator<Early> i = early.values().iterator(); i.hasNext();) {
+            if (i.next().atMs() > now - EARLY_MAX_AGE_MS) {
+                break;
+            }
+            i.remove();
+        }
+    }
+
+    /** @return how many A/B requests are remembered for their ratings */
+    int remembered() {
+        synchronized (recent) {
+            return recent.size();
+        }
     }
 
     /**
@@ -266,8 +464,9 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
      * changed model ({@code model} names it: a promotion, rollback or new candidate starts the
      * arm again), and, once both the live and the candidate arm have requests,
      * {@code difference}: candidate minus live for the error and escalation rates (Newcombe
-     * interval) and the mean latency and cost (Welch interval), each at 95%, as long as the
-     * two arms send to different models.
+     * interval), the mean latency and cost (Welch interval), and the feedback's mean rating
+     * (Welch) and positive share (Newcombe), each at 95%, as long as the two arms send to
+     * different models.
      *
      * @return virtual model to arm (or {@code difference}) to figures
      */
@@ -302,7 +501,9 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
      *
      * @param candidate the candidate arm's figures (at least one request)
      * @param live the live arm's figures (at least one request)
-     * @return {@code of, errorRate, escalationRate, latencyMs, costUsd}
+     * @return {@code of, errorRate, escalationRate, latencyMs, costUsd, meanRating,
+     *         positiveRate} ({@code costUsd} {@code null} when an arm has no priced request,
+     *         the last two when an arm has no rating)
      */
     static Map<String, Object> difference(final Figures candidate, final Figures live) {
         final Map<String, Object> out = new LinkedHashMap<>();
@@ -316,6 +517,11 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         final AbStats.Sample liveCost = live.cost();
         out.put("costUsd", candidateCost.n() == 0 || liveCost.n() == 0 ? null
                 : AbStats.meanDifference(candidateCost, liveCost));
+        final boolean rated = candidate.rated() > 0 && live.rated() > 0;
+        out.put("meanRating", rated ? AbStats.meanDifference(candidate.ratings(),
+                live.ratings()) : null);
+        out.put("positiveRate", rated ? AbStats.proportionDifference(candidate.positive(),
+                candidate.rated(), live.positive(), live.rated()) : null);
         return out;
     }
 
@@ -325,43 +531,59 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
      * @return one line per virtual model and arm, then the difference
      */
     @Descriptor("A/B experiments (strategy ab): per arm requests, error and escalation rates, "
-            + "latency and cost with 95% confidence intervals, and the difference candidate "
-            + "minus live with its 95% interval")
+            + "latency, cost and feedback (ratings, mean rating, share rated above 0) with 95% "
+            + "confidence intervals, and the difference candidate minus live with its 95% "
+            + "interval")
     public String ab() {
         final StringBuilder out = new StringBuilder();
         arms.forEach((name, a) -> out.append(String.format(Locale.ROOT,
                 "registry %s: live %s, candidate %s%n", name, a.live(), a.candidate())));
-        out.append(String.format(Locale.ROOT, "%-12s %-10s %-20s %6s %-22s %-22s %-24s %s%n",
-                "MODEL", "ARM", "SENT TO", "REQS", "ERRORS [95% CI]", "ESCALATED [95% CI]",
-                "LATENCY MS [95% CI]", "COST USD/REQ [95% CI]"));
+        final String row = "%-12s %-10s %-20s %6s %-22s %-22s %-24s %-32s %5s %-22s %s%n";
+        out.append(String.format(Locale.ROOT, row, "MODEL", "ARM", "SENT TO", "REQS",
+                "ERRORS [95% CI]", "ESCALATED [95% CI]", "LATENCY MS [95% CI]",
+                "COST USD/REQ [95% CI]", "RATED", "MEAN RATING [95% CI]",
+                "RATED >0 [95% CI]"));
         final List<String> differences = new ArrayList<>();
         report().forEach((model, byArm) -> byArm.forEach((arm, f) -> {
             if (DIFFERENCE.equals(arm)) {
                 differences.add(String.format(Locale.ROOT, "%-12s candidate - live: errors %s, "
-                        + "escalated %s, latency ms %s, cost USD/req %s%n", model,
+                        + "escalated %s, latency ms %s, cost USD/req %s, mean rating %s, "
+                        + "rated >0 %s%n", model,
                         signed(f.get("errorRate"), 100, " pp"),
                         signed(f.get("escalationRate"), 100, " pp"),
-                        signed(f.get("latencyMs"), 1, ""), signed(f.get("costUsd"), 1, "")));
+                        signed(f.get("latencyMs"), 1, ""), signed(f.get("costUsd"), 1, ""),
+                        signed(f.get("meanRating"), 1, "", "%+.2f"),
+                        signed(f.get("positiveRate"), 100, " pp")));
                 return;
             }
-            out.append(String.format(Locale.ROOT, "%-12s %-10s %-20s %6d %-22s %-22s %-24s %s%n",
-                    model, arm, f.get("model"), f.get("requests"),
-                    interval(f.get("errorRate"), 100, "%"),
+            @SuppressWarnings("unchecked")
+            final Map<String, Object> feedback = (Map<String, Object>) f.get("feedback");
+            out.append(String.format(Locale.ROOT, row, model, arm, f.get("model"),
+                    f.get("requests"), interval(f.get("errorRate"), 100, "%"),
                     interval(f.get("escalationRate"), 100, "%"),
-                    interval(f.get("latencyMs"), 1, ""), interval(f.get("costUsd"), 1, "")));
+                    interval(f.get("latencyMs"), 1, ""), interval(f.get("costUsd"), 1, ""),
+                    feedback.get("count"), rating(feedback.get("meanRating")),
+                    feedback.get("positiveRate") == null ? "-"
+                    : interval(feedback.get("positiveRate"), 100, "%")));
         }));
         differences.forEach(out::append);
         return out.toString();
     }
 
-    @SuppressWarnings("unchecked")
     private static String signed(final Object value, final double scale, final String unit) {
+        return signed(value, scale, unit, null);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String signed(final Object value, final double scale, final String unit,
+            final String fixed) {
         if (value == null) {
             return "n/a";
         }
         final Map<String, Object> v = (Map<String, Object>) value;
         final double d = (Double) v.get("value") * scale;
-        final String format = scale == 1 && Math.abs(d) < 1 && d != 0 ? "%+.5f" : "%+.1f";
+        final String format = fixed != null ? fixed
+                : scale == 1 && Math.abs(d) < 1 && d != 0 ? "%+.5f" : "%+.1f";
         final String bounds = v.get("low") == null ? "[n/a]" : String.format(Locale.ROOT,
                 "[" + format + "," + format + "]", (Double) v.get("low") * scale,
                 (Double) v.get("high") * scale);
@@ -375,6 +597,18 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         final String format = scale == 1 && v.get("value") < 1 ? "%.5f" : "%.1f";
         return String.format(Locale.ROOT, format + "%s [" + format + "," + format + "]",
                 v.get("value") * scale, unit, v.get("low") * scale, v.get("high") * scale);
+    }
+
+    /** A mean rating with its interval: {@code +0.50 [+0.10,+0.90]}, {@code -} unrated. */
+    @SuppressWarnings("unchecked")
+    private static String rating(final Object value) {
+        if (value == null) {
+            return "-";
+        }
+        final Map<String, Double> v = (Map<String, Double>) value;
+        return String.format(Locale.ROOT, "%+.2f ", v.get("value")) + (v.get("low") == null
+                ? "[n/a]" : String.format(Locale.ROOT, "[%+.2f,%+.2f]", v.get("low"),
+                        v.get("high")));
     }
 
     /** @return the arms read from the registry */

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 import org.osgi.framework.BundleContext;
@@ -19,6 +20,8 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The learning loop's tables in the shared database (created and migrated at activation) and
@@ -29,6 +32,8 @@ import org.osgi.service.metatype.annotations.Designate;
         configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true)
 @Designate(ocd = LearningConfig.class)
 public final class LearningStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LearningStore.class);
 
     /** One stored exchange. */
     record Exchange(String requestId, long tsMs, String sessionId, String providerId,
@@ -53,11 +58,24 @@ public final class LearningStore {
         void accept(Exchange exchange) throws Exception;
     }
 
+    /** Told of every rating once it is stored (the A/B strategy's feedback figures). */
+    @FunctionalInterface
+    interface RatingListener {
+        /**
+         * A request was rated (again: a later rating of the same request replaces it).
+         *
+         * @param requestId the request id (trimmed)
+         * @param rating -1..1
+         */
+        void rated(String requestId, double rating);
+    }
+
     private final DataSource dataSource;
     private final Path dataDir;
     private final LongSupplier clock;
     private final int schemaVersion;
     private volatile LearningConfig config;
+    private final List<RatingListener> ratingListeners = new CopyOnWriteArrayList<>();
 
     /**
      * Activates: creates or migrates the tables.
@@ -240,12 +258,41 @@ public final class LearningStore {
                 merge.setLong(4, now());
                 merge.executeUpdate();
             }
+            rated(requestId.trim(), rating);
             try (PreparedStatement query = connection.prepareStatement(
                     "SELECT 1 FROM learning_exchange WHERE request_id = ?")) {
                 query.setString(1, requestId.trim());
                 try (ResultSet rows = query.executeQuery()) {
                     return rows.next();
                 }
+            }
+        }
+    }
+
+    /**
+     * Adds a listener told of every rating once it is stored, on the thread that stored it.
+     *
+     * @param listener the listener
+     */
+    void addRatingListener(final RatingListener listener) {
+        ratingListeners.add(listener);
+    }
+
+    /**
+     * Removes a listener.
+     *
+     * @param listener the listener
+     */
+    void removeRatingListener(final RatingListener listener) {
+        ratingListeners.remove(listener);
+    }
+
+    private void rated(final String requestId, final double rating) {
+        for (final RatingListener listener : ratingListeners) {
+            try {
+                listener.rated(requestId, rating);
+            } catch (final RuntimeException e) {
+                LOG.warn("A rating listener failed: {}", e.getMessage());
             }
         }
     }

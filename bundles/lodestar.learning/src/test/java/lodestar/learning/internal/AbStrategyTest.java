@@ -39,7 +39,7 @@ class AbStrategyTest {
         store = Fixtures.store(dir, new AtomicLong(1), "ollamaUrl", "");
         registry = new ModelRegistry(store, new OllamaDeployer(HttpClient.newHttpClient(),
                 Duration.ofSeconds(1)));
-        ab = new AbStrategy(registry);
+        ab = new AbStrategy(registry, store);
     }
 
     @AfterEach
@@ -359,6 +359,196 @@ class AbStrategyTest {
         registry.approve("coder", 3, "alice");
         assertThat(ab.arms()).containsEntry("coder", new AbStrategy.Arms("lodestar-coder:v1",
                 null));
-        ab = new AbStrategy(registry);
+        ab = new AbStrategy(registry, store);
+    }
+
+    private static RequestEvent rated(final String id, final String arm, final String model) {
+        return new RequestEvent(id, Instant.EPOCH, "/v1/chat/completions", "s", null, "coder",
+                "ollama", model, "ab", "ab:" + arm + " " + model + " (bucket 5)", false, false,
+                null, Duration.ofMillis(100), null, 200, null, 1, null, null);
+    }
+
+    @Test
+    void meanRatingIsStudentsTIntervalWithinTheScale() {
+        // 1, 0, 1, 1, -1: mean 0.4, variance 3.2 / 4 = 0.8, se = sqrt(0.8 / 5) = 0.4,
+        // t(4) = 2.7764 -> 0.4 +- 1.1106 = [-0.7106, 1.5106]
+        final double[] five = AbStats.tInterval(new AbStats.Sample(5, 0.4, 3.2));
+        assertThat(five[0]).isCloseTo(-0.7106, within(1e-4));
+        assertThat(five[1]).isCloseTo(1.5106, within(1e-4));
+        assertThat(AbStats.tInterval(new AbStats.Sample(1, 1, 0))).isNull();
+        assertThat(AbStats.tInterval(new AbStats.Sample(3, 1, 0))).containsExactly(1.0, 1.0);
+        // in the report the same ratings are clipped to the scale -1..1
+        final AbStrategy.Figures figures = new AbStrategy.Figures(1);
+        for (final double r : new double[] {1, 0, 1, 1, -1}) {
+            figures.addRating(Double.NaN, r);
+        }
+        final Map<String, Object> feedback = figures.feedback();
+        assertThat(feedback).containsEntry("count", 5L).containsEntry("positive", 3L);
+        @SuppressWarnings("unchecked")
+        final Map<String, Double> mean = (Map<String, Double>) feedback.get("meanRating");
+        assertThat(mean.get("value")).isCloseTo(0.4, within(1e-12));
+        assertThat(mean.get("low")).isCloseTo(-0.7106, within(1e-4));
+        assertThat(mean.get("high")).isEqualTo(1.0);
+        // a changed rating replaces the earlier one: -1 -> 1 gives 1, 0, 1, 1, 1 (mean 0.8)
+        figures.addRating(-1, 1);
+        assertThat(figures.feedback()).containsEntry("count", 5L).containsEntry("positive", 4L);
+        assertThat(figures.ratings().mean()).isCloseTo(0.8, within(1e-12));
+        // variance of 1, 0, 1, 1, 1: 0.8 / 4 = 0.2
+        assertThat(figures.ratings().variance()).isCloseTo(0.2, within(1e-12));
+        final Map<String, Object> none = new AbStrategy.Figures(2).feedback();
+        assertThat(none).containsEntry("count", 0L).containsEntry("meanRating", null)
+                .containsEntry("positiveRate", null);
+    }
+
+    @Test
+    void ratingsReachTheArmThatServedTheRequest() throws Exception {
+        // live: ten requests rated 1, 1, 1, 1, 1, 1, 0, 0, 0, 0; candidate: four requests,
+        // c0 first rated -1 and then changed to 1, the others 1, 0, 1
+        for (int i = 0; i < 10; i++) {
+            ab.onRequest(rated("l" + i, "live", "lodestar-coder:v1"));
+        }
+        for (int i = 0; i < 4; i++) {
+            ab.onRequest(rated("c" + i, "candidate", "lodestar-coder:v2"));
+        }
+        assertThat(ab.remembered()).isEqualTo(14);
+        for (int i = 0; i < 10; i++) {
+            store.feedback("l" + i, i < 6 ? 1 : 0, "test");
+        }
+        store.feedback("c0", -1, "test");
+        Map<String, Map<String, Object>> coder = ab.report().get("coder");
+        assertThat(feedback(coder, "candidate")).containsEntry("count", 1L)
+                .containsEntry("positive", 0L);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> single = (Map<String, Object>) feedback(coder, "candidate")
+                .get("meanRating");
+        assertThat(single).containsEntry("value", -1.0).containsEntry("low", null)
+                .containsEntry("high", null);
+        // one candidate rating: the mean difference has no interval yet
+        assertThat(difference(coder, "meanRating")).containsEntry("low", null)
+                .containsEntry("excludesZero", false);
+        store.feedback("c0", 1, "test");
+        store.feedback("c1", 1, "test");
+        store.feedback("c2", 0, "test");
+        // a rating of a request outside the experiment is ignored; to the id as stored
+        store.feedback("not-ab", -1, "test");
+        store.feedback(" c3 ", 1, "test");
+        coder = ab.report().get("coder");
+
+        // live: mean 0.6, variance 2.4 / 9 = 0.2667, se = 0.1633, t(9) = 2.2622
+        // -> [0.2306, 0.9694]; positive 6/10, Wilson [0.3127, 0.8318]
+        final Map<String, Object> live = feedback(coder, "live");
+        assertThat(live).containsEntry("count", 10L).containsEntry("positive", 6L);
+        @SuppressWarnings("unchecked")
+        final Map<String, Double> liveMean = (Map<String, Double>) live.get("meanRating");
+        assertThat(liveMean.get("value")).isCloseTo(0.6, within(1e-12));
+        assertThat(liveMean.get("low")).isCloseTo(0.2306, within(1e-4));
+        assertThat(liveMean.get("high")).isCloseTo(0.9694, within(1e-4));
+        @SuppressWarnings("unchecked")
+        final Map<String, Double> livePositive = (Map<String, Double>) live.get("positiveRate");
+        assertThat(livePositive.get("value")).isEqualTo(0.6);
+        assertThat(livePositive.get("low")).isCloseTo(0.3127, within(1e-4));
+        assertThat(livePositive.get("high")).isCloseTo(0.8318, within(1e-4));
+
+        // candidate: 1, 1, 0, 1 (the changed rating replaced -1): mean 0.75, variance 0.25,
+        // se = 0.25, t(3) = 3.1824 -> [-0.0456, 1.5456], the upper bound clipped to 1;
+        // positive 3/4, Wilson [0.3006, 0.9544]
+        final Map<String, Object> candidate = feedback(coder, "candidate");
+        assertThat(candidate).containsEntry("count", 4L).containsEntry("positive", 3L);
+        @SuppressWarnings("unchecked")
+        final Map<String, Double> candidateMean = (Map<String, Double>) candidate
+                .get("meanRating");
+        assertThat(candidateMean.get("value")).isCloseTo(0.75, within(1e-12));
+        assertThat(candidateMean.get("low")).isCloseTo(-0.0456, within(1e-4));
+        assertThat(candidateMean.get("high")).isEqualTo(1.0);
+
+        // difference of the means: 0.15, a = 0.25 / 4 = 0.0625, b = 0.2667 / 10 = 0.02667,
+        // se = sqrt(0.08917) = 0.29861, df = 0.08917^2 / (0.0625^2 / 3 + 0.02667^2 / 9)
+        // = 5.7568, t = 2.4722 (between t(5) = 2.5706 and t(6) = 2.4469) -> 0.15 +- 0.7382
+        final Map<String, Object> mean = difference(coder, "meanRating");
+        assertThat((Double) mean.get("value")).isCloseTo(0.15, within(1e-12));
+        assertThat((Double) mean.get("df")).isCloseTo(5.7568, within(1e-4));
+        assertThat((Double) mean.get("low")).isCloseTo(-0.5882, within(1e-4));
+        assertThat((Double) mean.get("high")).isCloseTo(0.8882, within(1e-4));
+        assertThat(mean).containsEntry("excludesZero", false).containsEntry("method", "welch");
+        // difference of the positive shares: 3/4 - 6/10 = 0.15, Newcombe from Wilson
+        // [0.3006, 0.9544] and [0.3127, 0.8318]: 0.15 - sqrt(0.4494^2 + 0.2318^2) = -0.3556,
+        // 0.15 + sqrt(0.2044^2 + 0.2873^2) = 0.5026
+        final Map<String, Object> positive = difference(coder, "positiveRate");
+        assertThat((Double) positive.get("value")).isCloseTo(0.15, within(1e-12));
+        assertThat((Double) positive.get("low")).isCloseTo(-0.3556, within(1e-4));
+        assertThat((Double) positive.get("high")).isCloseTo(0.5026, within(1e-4));
+        assertThat(positive).containsEntry("method", "newcombe");
+
+        assertThat(ab.ab()).contains("RATED", "MEAN RATING", "+0.60 [+0.23,+0.97]",
+                "60.0% [31.3,83.2]", "+0.75 [-0.05,+1.00]", "mean rating +0.15 [-0.59,+0.89]",
+                "rated >0 +15.0 pp [-35.6,+50.3]");
+
+        // once deactivated, ratings no longer reach the strategy
+        ab.deactivate();
+        store.feedback("l9", 1, "test");
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("positive", 6L);
+        ab = new AbStrategy(registry, store);
+    }
+
+    @Test
+    void anArmWithoutRatingsHasNoFeedbackDifference() {
+        ab.onRequest(rated("l0", "live", "lodestar-coder:v1"));
+        ab.onRequest(rated("c0", "candidate", "lodestar-coder:v2"));
+        ab.rated("c0", 1);
+        final Map<String, Map<String, Object>> coder = ab.report().get("coder");
+        assertThat(coder.get("difference")).containsEntry("meanRating", null)
+                .containsEntry("positiveRate", null);
+        assertThat(feedback(coder, "live")).containsEntry("count", 0L);
+        assertThat(ab.ab()).contains("mean rating n/a, rated >0 n/a");
+    }
+
+    @Test
+    void aRatingMayArriveBeforeItsRequestAndOldRequestsAreForgotten() {
+        final AtomicLong now = new AtomicLong(1_000_000);
+        ab.deactivate();
+        // at most 2 requests remembered, for 1 s
+        ab = new AbStrategy(registry, store, now::get, 2, 1000);
+        // request events are delivered asynchronously: a fast client may rate first
+        ab.rated("early", 1);
+        ab.onRequest(rated("early", "live", "lodestar-coder:v1"));
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 1L);
+        // a rating waits at most 5 min for its request
+        ab.rated("late", 1);
+        now.addAndGet(AbStrategy.EARLY_MAX_AGE_MS + 1);
+        ab.onRequest(rated("late", "live", "lodestar-coder:v1"));
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 1L);
+        // beyond 2 requests the oldest is forgotten: its rating is ignored
+        ab.onRequest(rated("third", "live", "lodestar-coder:v1"));
+        assertThat(ab.remembered()).isEqualTo(2);
+        ab.rated("early", -1);
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 1L)
+                .containsEntry("positive", 1L);
+        ab.rated("third", 1);
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 2L);
+        // after 1 s the requests are forgotten too
+        now.addAndGet(1001);
+        ab.rated("third", -1);
+        assertThat(ab.remembered()).isZero();
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 2L)
+                .containsEntry("positive", 2L);
+        // the ratings waiting for their request are bounded too
+        for (int i = 0; i <= AbStrategy.EARLY_MAX; i++) {
+            ab.rated("w" + i, 1);
+        }
+        ab.onRequest(rated("w0", "live", "lodestar-coder:v1"));
+        ab.onRequest(rated("w1", "live", "lodestar-coder:v1"));
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 3L);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> feedback(final Map<String, Map<String, Object>> model,
+            final String arm) {
+        return (Map<String, Object>) model.get(arm).get("feedback");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> difference(
+            final Map<String, Map<String, Object>> model, final String key) {
+        return (Map<String, Object>) model.get(AbStrategy.DIFFERENCE).get(key);
     }
 }
