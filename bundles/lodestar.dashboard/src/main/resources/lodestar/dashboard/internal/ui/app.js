@@ -882,9 +882,14 @@ async function abReport() {
     throw new HttpError('/api/learning/ab', response.status, await detail(response));
   }
   const body = await response.json();
-  const interval = (v, scale, digits, unit) => (v && Number.isFinite(v.value)
-    ? `${(v.value * scale).toFixed(digits)}${unit} [${(v.low * scale).toFixed(digits)}, `
-      + `${(v.high * scale).toFixed(digits)}]` : '–');
+  const interval = (v, scale, digits, unit) => {
+    if (!v || !Number.isFinite(v.value)) {
+      return '–';
+    }
+    const value = `${(v.value * scale).toFixed(digits)}${unit}`;
+    return Number.isFinite(v.low) && Number.isFinite(v.high) ? `${value} [${(v.low * scale)
+      .toFixed(digits)}, ${(v.high * scale).toFixed(digits)}]` : value;
+  };
   const rows = [];
   const experiments = body.experiments || {};
   for (const model of Object.keys(experiments).sort()) {
@@ -895,14 +900,18 @@ async function abReport() {
       if (arm === 'difference' || !f || typeof f.requests !== 'number') {
         continue;
       }
-      rows.push([el('span', { class: 'mono', text: model }), arm, int(f.requests),
-        interval(f.errorRate, 100, 1, ' %'), interval(f.escalationRate, 100, 1, ' %'),
-        interval(f.latencyMs, 1, 0, ' ms'), interval(f.costUsd, 1, 6, '')]);
+      const rated = f.feedback && f.feedback.count ? `${interval(f.feedback.meanRating, 1, 2,
+        '')} (${int(f.feedback.count)} rated)` : 'no rating';
+      rows.push([el('span', { class: 'mono', text: model }), f.model ? `${arm} · ${f.model}`
+        : arm, int(f.requests), interval(f.errorRate, 100, 1, ' %'),
+      interval(f.escalationRate, 100, 1, ' %'), rated, interval(f.latencyMs, 1, 0, ' ms'),
+      interval(f.costUsd, 1, 6, '')]);
     }
     if (differences && typeof differences === 'object') {
       rows.push([el('span', { class: 'mono', text: model }), 'candidate − live', '',
         interval(differences.errorRate, 100, 1, ' pt'),
         interval(differences.escalationRate, 100, 1, ' pt'),
+        interval(differences.meanRating, 1, 2, ''),
         interval(differences.latencyMs, 1, 0, ' ms'), interval(differences.costUsd, 1, 6, '')]);
     }
   }
@@ -913,7 +922,8 @@ async function abReport() {
         : 'No registry model has a live or approved version yet.' }),
       table([{ label: 'Virtual model' }, { label: 'Arm' }, { label: 'Requests', num: true },
         { label: 'Errors [95 % CI]' }, { label: 'Escalated [95 % CI]' },
-        { label: 'Latency [95 % CI]' }, { label: 'Cost / request [95 % CI]' }], rows,
+        { label: 'Mean rating [95 % CI]' }, { label: 'Latency [95 % CI]' },
+        { label: 'Cost / request [95 % CI]' }], rows,
       'No request has gone through an A/B virtual model (strategy "ab") since the start.',
       'ab'));
 }
