@@ -10,7 +10,8 @@
 # share and quality at the recommended threshold. --json prints one JSON object keyed by source
 # plus "all" (fractions in [0, 1]). Data: JSON Lines with prompt, weak_correct, strong_correct
 # and source, e.g. data/routing-eval/dev.jsonl.
-# Options: --label gain|need|weak  --l2 X  --bigrams WEIGHT  --chars N[:WEIGHT]  --bits B
+# Options: --label gain|need|weak  --l2 X[,Y,...]  --bigrams WEIGHT  --trigrams WEIGHT
+#          --chars N[:WEIGHT]  --norm C  --no-shape  --bits B
 #          --no-kind  --iterations N  --folds K  --seed S  --threshold T
 # Needs Java 17 and the built bundle: mvn -B install -pl bundles/lodestar.routing.auto
 set -euo pipefail

@@ -9,7 +9,8 @@
 # modelFile=OUT in config/lodestar.routing.auto.cfg. To refresh the model shipped in the bundle:
 #   scripts/train-router.sh data/routing-eval/dev.jsonl \
 #     bundles/lodestar.routing.auto/src/main/resources/lodestar/routing/auto/internal/default-router-model.json
-# Options: --label gain|need|weak  --l2 X  --bigrams WEIGHT  --chars N[:WEIGHT]  --bits B
+# Options: --label gain|need|weak  --l2 X[,Y,...]  --bigrams WEIGHT  --trigrams WEIGHT
+#          --chars N[:WEIGHT]  --norm C  --no-shape  --bits B
 #          --no-kind  --iterations N  --folds K  --seed S
 # Needs Java 17 and the built bundle: mvn -B install -pl bundles/lodestar.routing.auto
 set -euo pipefail

@@ -103,9 +103,10 @@ final class Features {
      * @return the vector and its summary
      */
     Extracted extract(final PromptView view) {
-        final Scan scan = new Scan();
         final String text = view.lastUser();
         final int max = config.maxChars();
+        // about one token in five characters: sized once, long turns do not regrow the arrays
+        final Scan scan = new Scan(Math.min(text.length(), max) / 5 + 16);
         if (text.length() <= max) {
             scan(text, 0, text.length(), scan, true);
         } else {
@@ -118,7 +119,8 @@ final class Features {
             scan(previous, 0, Math.min(previous.length(), max / 4), scan, false);
         }
         final Kind kind = kind(scan);
-        final Out out = new Out(kind);
+        final Out out = new Out(kind, 2 * (scan.nWords + scan.nBigrams + scan.nTrigrams
+                + scan.nChars + scan.nPrevious) + 96);
         final int words = distinct(scan.words, scan.nWords);
         final int bigrams = distinct(scan.bigrams, scan.nBigrams);
         final int trigrams = distinct(scan.trigrams, scan.nTrigrams);
@@ -509,11 +511,11 @@ final class Features {
 
     /** Raw hashes collected while scanning. */
     private static final class Scan {
-        int[] words = new int[64];
+        int[] words;
         int nWords;
-        int[] bigrams = new int[16];
+        int[] bigrams;
         int nBigrams;
-        int[] trigrams = new int[16];
+        int[] trigrams;
         int nTrigrams;
         int[] chars = new int[16];
         int nChars;
@@ -532,17 +534,25 @@ final class Features {
         boolean percent;
         boolean money;
         boolean fence;
+
+        Scan(final int tokens) {
+            words = new int[tokens];
+            bigrams = new int[tokens];
+            trigrams = new int[tokens];
+        }
     }
 
     /** The output entries, each emitted alone and joined with the kind. */
     private final class Out {
         private final int salt;
-        int[] indices = new int[256];
-        float[] values = new float[256];
+        int[] indices;
+        float[] values;
         int size;
 
-        Out(final Kind kind) {
+        Out(final Kind kind, final int capacity) {
             salt = KIND_SALT[kind.ordinal()];
+            indices = new int[capacity];
+            values = new float[capacity];
         }
 
         void add(final int key, final float value) {
