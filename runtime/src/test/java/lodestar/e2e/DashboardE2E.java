@@ -228,6 +228,16 @@ class DashboardE2E {
                     "/api/learning/jobs/" + job).path("state").asText()), WAIT,
                     "the training job to succeed");
             assertThat(state(lodestar, 1)).isEqualTo("candidate");
+            // the registry is the admin key's: a client key reads usage but not the registry
+            final HttpResponse<String> asDev = http.send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + lodestar.port + "/api/learning/models/coder/1/approve"))
+                    .header("Authorization", "Bearer " + DEV_KEY)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(asDev.statusCode()).as(asDev.body()).isEqualTo(403);
+            assertThat(asDev.body()).contains("permission_error");
+            assertThat(state(lodestar, 1)).isEqualTo("candidate");
             LodestarProcess.waitFor(() -> json(lodestar, "/api/usage").path("total")
                     .path("requests").asInt() >= before + 10, WAIT, "10 more requests in "
                     + "/api/usage");
