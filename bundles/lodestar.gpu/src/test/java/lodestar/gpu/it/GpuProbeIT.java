@@ -1,10 +1,8 @@
 package lodestar.gpu.it;
 
+import static lodestar.test.support.Framework.gogo;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -20,7 +18,6 @@ import lodestar.api.health.HealthContributor;
 import lodestar.api.health.HealthResult;
 import lodestar.api.health.Severity;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -108,15 +105,6 @@ class GpuProbeIT {
         return snapshot;
     }
 
-    private String gogo(final String command) throws Exception {
-        final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        final PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        try (CommandSession session = shell.createSession(System.in, out, out)) {
-            final Object result = session.execute(command);
-            return buffer.toString(StandardCharsets.UTF_8) + (result == null ? "" : result);
-        }
-    }
-
     @Test
     void runsWithoutConfigurationAndRegistersTheShellCommand() throws Exception {
         final ServiceReference<GpuProbe> reference = context.getServiceReference(GpuProbe.class);
@@ -174,13 +162,13 @@ class GpuProbeIT {
         await(s -> s.state() == GpuState.OK);
         final int runs = Files.readAllLines(counter).size();
 
-        final String table = gogo("lodestar:gpu");
+        final String table = gogo(shell, "lodestar:gpu");
         assertThat(table).contains("Host     localhost").contains("State    OK")
                 .contains("NVIDIA T600").contains("5 / 4096 MiB (0%)").contains("P8");
         assertThat(Files.readAllLines(counter)).hasSize(runs);
 
-        assertThat(gogo("lodestar:gpu refresh")).contains("NVIDIA T600");
+        assertThat(gogo(shell, "lodestar:gpu refresh")).contains("NVIDIA T600");
         assertThat(Files.readAllLines(counter)).hasSize(runs + 1);
-        assertThat(gogo("gpu nonsense")).contains("usage: lodestar:gpu [refresh]");
+        assertThat(gogo(shell, "gpu nonsense")).contains("usage: lodestar:gpu [refresh]");
     }
 }

@@ -1,14 +1,14 @@
 package lodestar.health.it;
 
+import static lodestar.test.support.Framework.endpoint;
+import static lodestar.test.support.Framework.gogo;
+import static lodestar.test.support.Framework.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Dictionary;
@@ -25,8 +25,6 @@ import lodestar.api.health.Availability;
 import lodestar.api.health.HealthContributor;
 import lodestar.api.health.HealthResult;
 import lodestar.api.health.Severity;
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,14 +32,12 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
-import org.osgi.service.servlet.runtime.HttpServiceRuntime;
 import org.osgi.test.junit5.context.BundleContextExtension;
 
 /**
@@ -51,6 +47,9 @@ import org.osgi.test.junit5.context.BundleContextExtension;
 @ExtendWith(BundleContextExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HealthIT {
+
+    /** How long {@code waitFor} polls before the test fails. */
+    private static final Duration WAIT = Duration.ofSeconds(15);
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<Alert> alerts = new CopyOnWriteArrayList<>();
@@ -76,7 +75,7 @@ class HealthIT {
         final Dictionary<String, Object> topics = new Hashtable<>();
         topics.put(EventConstants.EVENT_TOPIC, "lodestar/health/alert/*");
         handler = context.registerService(EventHandler.class, events::add, topics);
-        base = endpoint();
+        base = endpoint(context);
     }
 
     @AfterAll
@@ -86,53 +85,9 @@ class HealthIT {
         configuration.delete();
     }
 
-    private String endpoint() throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            final ServiceReference<HttpServiceRuntime> ref =
-                    context.getServiceReference(HttpServiceRuntime.class);
-            if (ref != null) {
-                final Object value = ref.getProperty("osgi.http.endpoint");
-                final String text = value instanceof String[] a && a.length > 0 ? a[0]
-                        : value instanceof String s ? s : null;
-                if (text != null && !text.endsWith(":0/")) {
-                    return text.replaceAll("/$", "");
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no HTTP endpoint");
-    }
-
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitFor(final Check check, final String what) throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (check.ok()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out waiting for " + what);
-    }
-
     private HttpResponse<String> get(final String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private String gogo(final String command) throws Exception {
-        final CommandProcessor processor = context.getService(
-                context.getServiceReference(CommandProcessor.class));
-        final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        final PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        try (CommandSession session = processor.createSession(System.in, out, out)) {
-            final Object result = session.execute(command);
-            return buffer.toString(StandardCharsets.UTF_8) + (result == null ? "" : result);
-        }
     }
 
     private ServiceRegistration<HealthContributor> contribute(final String name,
@@ -157,14 +112,14 @@ class HealthIT {
                 null));
         final ServiceRegistration<HealthContributor> box = contribute("provider.box", state);
         try {
-            waitFor(() -> alerts.stream().anyMatch(a -> a.key().equals("provider.box")
-                    && a.severity() == Severity.WARNING), "the warning alert");
-            waitFor(() -> events.stream().anyMatch(e -> e.getTopic().equals(
-                    "lodestar/health/alert/WARNING") && "provider.box".equals(
-                            e.getProperty("key"))), "the OSGi event");
-            assertThat(gogo("lodestar:health")).contains("provider.box")
+            waitFor(WAIT, "the warning alert", () -> alerts.stream().anyMatch(a -> a.key()
+                    .equals("provider.box") && a.severity() == Severity.WARNING));
+            waitFor(WAIT, "the OSGi event", () -> events.stream().anyMatch(e -> e.getTopic()
+                    .equals("lodestar/health/alert/WARNING") && "provider.box".equals(
+                            e.getProperty("key"))));
+            assertThat(gogo(context, "lodestar:health")).contains("provider.box")
                     .contains("box does not answer");
-            assertThat(gogo("lodestar:alerts")).contains("provider.box");
+            assertThat(gogo(context, "lodestar:alerts")).contains("provider.box");
             final HttpResponse<String> history = get("/health/alerts?limit=500");
             assertThat(history.statusCode()).isEqualTo(200);
             assertThat(history.body()).contains("\"key\":\"provider.box\"")
@@ -178,8 +133,8 @@ class HealthIT {
 
             state.set(new HealthResult("provider.box", Severity.OK, "box answers",
                     Map.of("down", false), null));
-            waitFor(() -> alerts.stream().anyMatch(a -> a.key().equals("provider.box")
-                    && a.recovery()), "the recovery");
+            waitFor(WAIT, "the recovery", () -> alerts.stream().anyMatch(a -> a.key()
+                    .equals("provider.box") && a.recovery()));
             assertThat(availability.unavailable("box", "any-model")).isEmpty();
             final long recoveries = alerts.stream().filter(a -> a.key().equals("provider.box")
                     && a.recovery()).count();
@@ -190,20 +145,20 @@ class HealthIT {
         } finally {
             box.unregister();
         }
-        waitFor(() -> !gogo("lodestar:health").contains("provider.box"),
-                "the check to leave with its service");
+        waitFor(WAIT, "the check to leave with its service",
+                () -> !gogo(context, "lodestar:health").contains("provider.box"));
     }
 
     @Test
     void probesAnswerLivenessAndReadinessFromTheLatestRound() throws Exception {
         assertThat(get("/health/live").statusCode()).isEqualTo(200);
-        waitFor(() -> get("/health/ready").statusCode() == 503, "not ready without a router");
+        waitFor(WAIT, "not ready without a router", () -> get("/health/ready").statusCode() == 503);
         assertThat(get("/health/ready").body()).contains("router not running");
 
         final ServiceRegistration<HealthContributor> router = contribute("router",
                 new AtomicReference<>(HealthResult.of("router", Severity.OK, "serving")));
         try {
-            waitFor(() -> get("/health/ready").statusCode() == 200, "ready with a router");
+            waitFor(WAIT, "ready with a router", () -> get("/health/ready").statusCode() == 200);
             assertThat(get("/health/ready").body()).contains("\"READY\"");
         } finally {
             router.unregister();
@@ -221,9 +176,8 @@ class HealthIT {
                     Duration.ofMillis(900), Duration.ofMillis(300), 502, "upstream_error", 1,
                     null, null));
         }
-        waitFor(() -> get("/metrics").body().contains(
-                "lodestar_requests_total{provider=\"paid\",model=\"gpt-x\",status=\"502\"} 4"),
-                "the requests in /metrics");
+        waitFor(WAIT, "the requests in /metrics", () -> get("/metrics").body().contains(
+                "lodestar_requests_total{provider=\"paid\",model=\"gpt-x\",status=\"502\"} 4"));
         final HttpResponse<String> metrics = get("/metrics");
         assertThat(metrics.headers().firstValue("Content-Type")).get().asString()
                 .startsWith("text/plain; version=0.0.4");
@@ -231,8 +185,8 @@ class HealthIT {
                 .contains("lodestar_tokens_total{provider=\"paid\",model=\"gpt-x\","
                         + "direction=\"input\"} 4000")
                 .contains("lodestar_health_check_severity{check=\"system.disk\"}");
-        waitFor(() -> alerts.stream().anyMatch(a -> a.key().equals("traffic.provider.paid")
-                && a.severity() == Severity.CRITICAL), "a critical alert for the failing "
-                + "provider");
+        waitFor(WAIT, "a critical alert for the failing provider", () -> alerts.stream()
+                .anyMatch(a -> a.key().equals("traffic.provider.paid")
+                        && a.severity() == Severity.CRITICAL));
     }
 }

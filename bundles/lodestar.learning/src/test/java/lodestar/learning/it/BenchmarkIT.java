@@ -1,16 +1,16 @@
 package lodestar.learning.it;
 
+import static lodestar.test.support.Framework.endpoint;
+import static lodestar.test.support.Framework.gogo;
+import static lodestar.test.support.Framework.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,8 +21,6 @@ import java.util.Hashtable;
 import java.util.UUID;
 import javax.sql.DataSource;
 import lodestar.test.upstream.FakeUpstream;
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +30,6 @@ import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.service.servlet.runtime.HttpServiceRuntime;
 
 /**
  * The quality benchmark in a real framework: without its configuration the benchmark servlet
@@ -44,6 +41,9 @@ import org.osgi.service.servlet.runtime.HttpServiceRuntime;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BenchmarkIT {
 
+    /** How long {@code waitFor} polls before the test fails. */
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String name = "it" + UUID.randomUUID().toString().substring(0, 8);
@@ -54,10 +54,6 @@ class BenchmarkIT {
     private String base;
     private Path set;
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
     @BeforeAll
     void setUp() throws Exception {
         context = FrameworkUtil.getBundle(BenchmarkIT.class).getBundleContext();
@@ -65,11 +61,12 @@ class BenchmarkIT {
                 context.getServiceReference(ConfigurationAdmin.class));
         config = admin.getConfiguration("lodestar.learning.benchmark", "?");
         fake = FakeUpstream.start();
-        base = endpoint();
+        base = endpoint(context);
         set = Files.createTempFile("benchmark-it", ".jsonl");
         Files.writeString(set, "{\"id\":\"hello\",\"prompt\":\"Say hello\",\"check\":{\"type\":"
                 + "\"regex\",\"pattern\":\"^Hello from lodestar-" + name + ":v1$\"}}\n");
-        waitFor(() -> gogo("lodestar:benchmarks").contains("RUN"), "the benchmark commands");
+        waitFor(WAIT, "the benchmark commands",
+                () -> gogo(context, "lodestar:benchmarks").contains("RUN"));
     }
 
     @AfterAll
@@ -82,7 +79,7 @@ class BenchmarkIT {
     @Test
     void benchmarksThroughTheRouterAndGatesApproval() throws Exception {
         insertCandidate(1);
-        assertThat(gogo("lodestar:benchmark " + name + " 1")).contains("not configured");
+        assertThat(gogo(context, "lodestar:benchmark " + name + " 1")).contains("not configured");
         final HttpResponse<String> off = post("/api/learning/benchmarks/" + name + "/1");
         assertThat(off.statusCode()).isEqualTo(409);
         assertThat(off.body()).contains("not_configured");
@@ -93,29 +90,29 @@ class BenchmarkIT {
         on.put("concurrency", "1");
         config.update(on);
         // the session's output also holds the log lines of the command's thread: contains
-        waitFor(() -> gogo("lodestar:benchmark " + name + " 1").contains("queued bench-"),
-                "a queued benchmark");
-        waitFor(() -> gogo("lodestar:benchmarks " + name + " 1").contains(" done "),
-                "the benchmark to finish");
-        assertThat(gogo("lodestar:benchmarks " + name)).contains("1/1");
+        waitFor(WAIT, "a queued benchmark", () -> gogo(context, "lodestar:benchmark " + name
+                + " 1").contains("queued bench-"));
+        waitFor(WAIT, "the benchmark to finish", () -> gogo(context, "lodestar:benchmarks "
+                + name + " 1").contains(" done "));
+        assertThat(gogo(context, "lodestar:benchmarks " + name)).contains("1/1");
 
         final HttpResponse<String> started = post("/api/learning/benchmarks/" + name + "/v1");
         assertThat(started.statusCode()).isEqualTo(202);
         final String run = JSON.readTree(started.body()).path("run").asText();
-        waitFor(() -> get("/api/learning/benchmarks/" + name + "/1?run=" + run).path(0)
-                .path("state").asText().equals("done"), "the HTTP-started run");
+        waitFor(WAIT, "the HTTP-started run", () -> get("/api/learning/benchmarks/" + name
+                + "/1?run=" + run).path(0).path("state").asText().equals("done"));
         final JsonNode row = get("/api/learning/benchmarks/" + name + "/1?run=" + run).path(0);
         assertThat(row.path("score").asDouble()).isEqualTo(1.0);
         assertThat(row.path("model").asText()).isEqualTo("lodestar-" + name + ":v1");
 
-        assertThat(gogo("lodestar:model approve " + name + " 1")).contains("approved " + name
-                + " v1");
+        assertThat(gogo(context, "lodestar:model approve " + name + " 1"))
+                .contains("approved " + name + " v1");
         insertCandidate(2);
-        assertThat(gogo("lodestar:model approve " + name + " 2")).contains("refused: " + name
-                + " v2 has no benchmark result");
-        assertThat(gogo("lodestar:model approve " + name + " 2 --override")).contains(
+        assertThat(gogo(context, "lodestar:model approve " + name + " 2"))
+                .contains("refused: " + name + " v2 has no benchmark result");
+        assertThat(gogo(context, "lodestar:model approve " + name + " 2 --override")).contains(
                 "approved " + name + " v2");
-        assertThat(gogo("lodestar:model history " + name)).contains("benchmarked",
+        assertThat(gogo(context, "lodestar:model history " + name)).contains("benchmarked",
                 "benchmark gate OVERRIDDEN");
     }
 
@@ -145,50 +142,5 @@ class BenchmarkIT {
     private JsonNode get(final String path) throws Exception {
         return JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
                 HttpResponse.BodyHandlers.ofString()).body());
-    }
-
-    private String gogo(final String command) throws Exception {
-        final CommandProcessor processor = context.getService(
-                context.getServiceReference(CommandProcessor.class));
-        final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        final PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        try (CommandSession session = processor.createSession(System.in, out, out)) {
-            final Object result = session.execute(command);
-            return buffer.toString(StandardCharsets.UTF_8) + (result == null ? "" : result);
-        }
-    }
-
-    private static void waitFor(final Check check, final String what) throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (final Exception e) {
-                last = e;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for " + what, last);
-    }
-
-    private String endpoint() throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            final ServiceReference<HttpServiceRuntime> ref =
-                    context.getServiceReference(HttpServiceRuntime.class);
-            if (ref != null) {
-                final Object value = ref.getProperty("osgi.http.endpoint");
-                final String text = value instanceof String[] a && a.length > 0 ? a[0]
-                        : value instanceof String s ? s : null;
-                if (text != null && !text.endsWith(":0/")) {
-                    return text.replaceAll("/$", "");
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no HTTP endpoint");
     }
 }

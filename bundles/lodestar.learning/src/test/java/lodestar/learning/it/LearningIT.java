@@ -1,16 +1,16 @@
 package lodestar.learning.it;
 
+import static lodestar.test.support.Framework.endpoint;
+import static lodestar.test.support.Framework.gogo;
+import static lodestar.test.support.Framework.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,8 +23,6 @@ import java.util.UUID;
 import javax.sql.DataSource;
 import lodestar.api.event.ContentListener;
 import lodestar.api.event.ExchangeContent;
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +32,6 @@ import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.service.servlet.runtime.HttpServiceRuntime;
 
 /**
  * The learning loop in a real framework: no content listener until collect=true arrives as a
@@ -44,6 +41,9 @@ import org.osgi.service.servlet.runtime.HttpServiceRuntime;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LearningIT {
+
+    /** How long {@code waitFor} polls before the test fails. */
+    private static final Duration WAIT = Duration.ofSeconds(20);
 
     private static final String COLLECTOR = "(component.name=lodestar.learning.internal"
             + ".ContentCollector)";
@@ -55,18 +55,15 @@ class LearningIT {
     private Configuration config;
     private String base;
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
     @BeforeAll
     void setUp() throws Exception {
         context = FrameworkUtil.getBundle(LearningIT.class).getBundleContext();
         final ConfigurationAdmin admin = context.getService(
                 context.getServiceReference(ConfigurationAdmin.class));
         config = admin.getConfiguration("lodestar.learning", "?");
-        base = endpoint();
-        waitFor(() -> gogo("lodestar:learning").contains("collect    off"), "the store");
+        base = endpoint(context);
+        waitFor(WAIT, "the store",
+                () -> gogo(context, "lodestar:learning").contains("collect    off"));
     }
 
     @AfterAll
@@ -81,7 +78,7 @@ class LearningIT {
         on.put("collect", "true");
         on.put("ollamaUrl", "");
         config.update(on);
-        waitFor(() -> collectors().size() == 1, "the content listener");
+        waitFor(WAIT, "the content listener", () -> collectors().size() == 1);
         final ServiceReference<ContentListener> ref = collectors().iterator().next();
         final ContentListener listener = context.getService(ref);
         for (int i = 0; i < 3; i++) {
@@ -89,7 +86,7 @@ class LearningIT {
                     + " key sk-abcdefghijklmnopqrstuv" + i, "answer " + i + " " + run));
         }
         context.ungetService(ref);
-        waitFor(() -> rows() == 3, "3 stored exchanges");
+        waitFor(WAIT, "3 stored exchanges", () -> rows() == 3);
         assertThat(scrubbedRows()).isEqualTo(3);
 
         final HttpResponse<String> feedback = http.send(HttpRequest.newBuilder(
@@ -98,15 +95,17 @@ class LearningIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(feedback.statusCode()).isEqualTo(200);
         assertThat(feedback.body()).contains("\"known\":true", "\"excluded\":true");
-        assertThat(gogo("lodestar:feedback " + run + "-1 1")).contains("rated " + run + "-1");
+        assertThat(gogo(context, "lodestar:feedback " + run + "-1 1"))
+                .contains("rated " + run + "-1");
 
-        assertThat(gogo("lodestar:dataset build")).containsPattern("(built|already built:) ds-");
-        assertThat(gogo("lodestar:datasets")).contains("ds-");
-        assertThat(gogo("lodestar:train")).startsWith("usage");
-        assertThat(gogo("lodestar:train status")).contains("JOB", "STATE");
-        assertThat(gogo("lodestar:train start ds-none")).contains("no dataset ds-none");
-        assertThat(gogo("lodestar:model list")).contains("NAME", "STATE");
-        assertThat(gogo("lodestar:model rollback nothing")).startsWith("refused:");
+        assertThat(gogo(context, "lodestar:dataset build"))
+                .containsPattern("(built|already built:) ds-");
+        assertThat(gogo(context, "lodestar:datasets")).contains("ds-");
+        assertThat(gogo(context, "lodestar:train")).startsWith("usage");
+        assertThat(gogo(context, "lodestar:train status")).contains("JOB", "STATE");
+        assertThat(gogo(context, "lodestar:train start ds-none")).contains("no dataset ds-none");
+        assertThat(gogo(context, "lodestar:model list")).contains("NAME", "STATE");
+        assertThat(gogo(context, "lodestar:model rollback nothing")).startsWith("refused:");
 
         final HttpResponse<String> state = http.send(HttpRequest.newBuilder(
                 URI.create(base + "/api/learning")).build(), HttpResponse.BodyHandlers.ofString());
@@ -117,8 +116,9 @@ class LearningIT {
         final Dictionary<String, Object> off = new Hashtable<>();
         off.put("collect", "false");
         config.update(off);
-        waitFor(() -> collectors().isEmpty(), "the content listener to go");
-        waitFor(() -> gogo("lodestar:learning").contains("collect    off"), "collection off");
+        waitFor(WAIT, "the content listener to go", () -> collectors().isEmpty());
+        waitFor(WAIT, "collection off",
+                () -> gogo(context, "lodestar:learning").contains("collect    off"));
     }
 
     private static ExchangeContent content(final String id, final String user,
@@ -158,50 +158,5 @@ class LearningIT {
         } finally {
             context.ungetService(ref);
         }
-    }
-
-    private String gogo(final String command) throws Exception {
-        final CommandProcessor processor = context.getService(
-                context.getServiceReference(CommandProcessor.class));
-        final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        final PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        try (CommandSession session = processor.createSession(System.in, out, out)) {
-            final Object result = session.execute(command);
-            return buffer.toString(StandardCharsets.UTF_8) + (result == null ? "" : result);
-        }
-    }
-
-    private static void waitFor(final Check check, final String what) throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (final Exception e) {
-                last = e;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for " + what, last);
-    }
-
-    private String endpoint() throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            final ServiceReference<HttpServiceRuntime> ref =
-                    context.getServiceReference(HttpServiceRuntime.class);
-            if (ref != null) {
-                final Object value = ref.getProperty("osgi.http.endpoint");
-                final String text = value instanceof String[] a && a.length > 0 ? a[0]
-                        : value instanceof String s ? s : null;
-                if (text != null && !text.endsWith(":0/")) {
-                    return text.replaceAll("/$", "");
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no HTTP endpoint");
     }
 }

@@ -1,13 +1,14 @@
 package lodestar.router.it;
 
+import static lodestar.test.support.Framework.endpoint;
+import static lodestar.test.support.Framework.gogo;
+import static lodestar.test.support.Framework.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,8 +31,6 @@ import lodestar.api.health.HealthResult;
 import lodestar.api.health.Severity;
 import lodestar.test.upstream.Fault;
 import lodestar.test.upstream.FakeUpstream;
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,11 +40,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.service.servlet.runtime.HttpServiceRuntime;
 import org.osgi.test.junit5.context.BundleContextExtension;
 
 /**
@@ -55,6 +52,9 @@ import org.osgi.test.junit5.context.BundleContextExtension;
 @ExtendWith(BundleContextExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RouterIT {
+
+    /** How long {@code waitFor} polls before the test fails. */
+    private static final Duration WAIT = Duration.ofSeconds(10);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient client = HttpClient.newHttpClient();
@@ -87,9 +87,9 @@ class RouterIT {
         virtual("chain", "fallback", "p1/fake-small,p2/fake-small");
         virtual("cheap", "cheapest", "");
         virtual("gpt-3.5-turbo", "fixed", "p3/backup-model");
-        base = endpoint();
-        waitFor(() -> models().contains("backup-model") && models().contains("chain"),
-                "providers and virtual models to appear");
+        base = endpoint(context);
+        waitFor(WAIT, "providers and virtual models to appear",
+                () -> models().contains("backup-model") && models().contains("chain"));
     }
 
     @AfterAll
@@ -151,42 +151,9 @@ class RouterIT {
                 "name", name, "strategy", strategy, "targets", targets);
     }
 
-    private String endpoint() throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            final ServiceReference<HttpServiceRuntime> ref =
-                    context.getServiceReference(HttpServiceRuntime.class);
-            if (ref != null) {
-                final Object value = ref.getProperty("osgi.http.endpoint");
-                final String text = value instanceof String[] a && a.length > 0 ? a[0]
-                        : value instanceof String s ? s : null;
-                if (text != null && !text.endsWith(":0/")) {
-                    return text.replaceAll("/$", "");
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no HTTP endpoint");
-    }
-
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitFor(final Check check, final String what) throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (check.ok()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for " + what);
-    }
-
     private String models() throws Exception {
         final HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-                URI.create(endpoint() + "/v1/models")).build(),
+                URI.create(endpoint(context) + "/v1/models")).build(),
                 HttpResponse.BodyHandlers.ofString());
         return response.statusCode() == 200 ? response.body() : "";
     }
@@ -209,20 +176,9 @@ class RouterIT {
 
     private RequestEvent eventOf(final HttpResponse<String> response) throws Exception {
         final String id = response.headers().firstValue("x-lodestar-request-id").orElseThrow();
-        waitFor(() -> events.stream().anyMatch(e -> e.requestId().equals(id)),
-                "the event of request " + id);
+        waitFor(WAIT, "the event of request " + id,
+                () -> events.stream().anyMatch(e -> e.requestId().equals(id)));
         return events.stream().filter(e -> e.requestId().equals(id)).findFirst().orElseThrow();
-    }
-
-    private String gogo(final String command) throws Exception {
-        final CommandProcessor processor = context.getService(
-                context.getServiceReference(CommandProcessor.class));
-        final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        final PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        try (CommandSession session = processor.createSession(System.in, out, out)) {
-            final Object result = session.execute(command);
-            return buffer.toString(StandardCharsets.UTF_8) + (result == null ? "" : result);
-        }
     }
 
     @Test
@@ -356,8 +312,8 @@ class RouterIT {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"stream_interrupted\"")
                 .endsWith("data: [DONE]\n\n");
-        waitFor(() -> events.stream().anyMatch(e -> "stream_interrupted".equals(e.errorType())),
-                "an event recording the interrupted stream, among " + events);
+        waitFor(WAIT, "an event recording the interrupted stream, among " + events,
+                () -> events.stream().anyMatch(e -> "stream_interrupted".equals(e.errorType())));
     }
 
     @Test
@@ -374,8 +330,8 @@ class RouterIT {
         assertThat(cooled.statusCode()).isEqualTo(503);
         assertThat(cooled.body()).contains("no_provider_available");
         assertThat(third.requests()).hasSize(5);
-        assertThat(gogo("lodestar:providers")).contains("p3").contains("open");
-        assertThat(gogo("lodestar:route chain hello")).contains("1. p1/fake-small");
+        assertThat(gogo(context, "lodestar:providers")).contains("p3").contains("open");
+        assertThat(gogo(context, "lodestar:route chain hello")).contains("1. p1/fake-small");
     }
 
     @Test
@@ -411,8 +367,8 @@ class RouterIT {
                 "rateLimitBurst", "1", "maxBodyBytes", "2048", "maxAttempts", "2",
                 "backoffBaseMs", "10");
         try {
-            waitFor(() -> post("/v1/chat/completions", chat("fake-large", false, ""))
-                    .statusCode() == 401, "keys to apply");
+            waitFor(WAIT, "keys to apply", () -> post("/v1/chat/completions",
+                    chat("fake-large", false, "")).statusCode() == 401);
             assertThat(post("/v1/chat/completions", chat("fake-large", false, ""),
                     "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
             final HttpResponse<String> allowed = post("/v1/chat/completions",
@@ -427,8 +383,8 @@ class RouterIT {
             router("maxAttempts", "2", "backoffBaseMs", "10", "backoffMaxMs", "1500",
                     "cooldownAfterFailures", "5", "cooldownSeconds", "60", "maxBodyBytes",
                     "2048", "baselineModel", "fake-large");
-            waitFor(() -> post("/v1/chat/completions", chat("fake-large", false, ""))
-                    .statusCode() == 200, "keys to be removed");
+            waitFor(WAIT, "keys to be removed", () -> post("/v1/chat/completions",
+                    chat("fake-large", false, "")).statusCode() == 200);
         }
         final HttpResponse<String> tooBig = post("/v1/chat/completions",
                 chat("fake-large", false, ",\"pad\":\"" + "x".repeat(4096) + "\""));
@@ -456,16 +412,16 @@ class RouterIT {
                 .filter(b -> "lodestar.provider.openai".equals(b.getSymbolicName()))
                 .findFirst().orElseThrow();
         assertThat(models()).contains("fake-large").contains("chain").contains("gpt-3.5-turbo");
-        assertThat(gogo("lodestar:models")).contains("fake-large").contains("chain");
+        assertThat(gogo(context, "lodestar:models")).contains("fake-large").contains("chain");
         openai.stop();
         try {
-            waitFor(() -> !models().contains("fake-large"), "models to disappear");
+            waitFor(WAIT, "models to disappear", () -> !models().contains("fake-large"));
             final HttpResponse<String> response = post("/v1/chat/completions",
                     chat("chain", false, ""));
             assertThat(response.statusCode()).isEqualTo(503);
         } finally {
             openai.start();
-            waitFor(() -> models().contains("fake-large"), "models to come back");
+            waitFor(WAIT, "models to come back", () -> models().contains("fake-large"));
         }
     }
 
@@ -512,12 +468,12 @@ class RouterIT {
         hangUp(chat("fake-large", true, ""), "word1");
 
         // the full answer would take 4 s upstream; the cancelled call ends long before
-        waitFor(() -> fake.aborted() > before, "the upstream connection to be closed");
+        waitFor(WAIT, "the upstream connection to be closed", () -> fake.aborted() > before);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(
                 Duration.ofMillis(3000));
-        waitFor(() -> events.stream().anyMatch(e -> e.status() == 499
-                && "client_closed_request".equals(e.errorType())),
-                "an event recording the hang-up, among " + events);
+        waitFor(WAIT, "an event recording the hang-up, among " + events,
+                () -> events.stream().anyMatch(e -> e.status() == 499
+                        && "client_closed_request".equals(e.errorType())));
     }
 
     /**
@@ -538,11 +494,11 @@ class RouterIT {
         hangUp(chat("fake-large", true, ""), null);
 
         // 40 chunks at 400 ms would take 16 s; the cancelled call ends after two or three
-        waitFor(() -> fake.aborted() > before, "the upstream connection to be closed");
+        waitFor(WAIT, "the upstream connection to be closed", () -> fake.aborted() > before);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(
                 Duration.ofMillis(4000));
-        waitFor(() -> events.stream().anyMatch(e -> e.status() == 499),
-                "an event recording the hang-up, among " + events);
+        waitFor(WAIT, "an event recording the hang-up, among " + events,
+                () -> events.stream().anyMatch(e -> e.status() == 499));
     }
 
     @Test
@@ -591,8 +547,8 @@ class RouterIT {
             added.add(configurations.get(configurations.size() - 1));
             virtual("solo", "fixed", "p4/solo-model");
             added.add(configurations.get(configurations.size() - 1));
-            waitFor(() -> models().contains("solo-model") && models().contains("\"solo\""),
-                    "p4 and its alias to appear");
+            waitFor(WAIT, "p4 and its alias to appear",
+                    () -> models().contains("solo-model") && models().contains("\"solo\""));
             for (int i = 0; i < 10; i++) {
                 fourth.enqueue(Fault.status(503, null));
             }
@@ -783,8 +739,8 @@ class RouterIT {
             assertThat(streamed.statusCode()).isEqualTo(200);
             final String id = streamed.headers().firstValue("x-lodestar-request-id")
                     .orElseThrow();
-            waitFor(() -> contents.stream().anyMatch(c -> c.requestId().equals(id)),
-                    "the content of the streamed request");
+            waitFor(WAIT, "the content of the streamed request",
+                    () -> contents.stream().anyMatch(c -> c.requestId().equals(id)));
             final lodestar.api.event.ExchangeContent content = contents.stream()
                     .filter(c -> c.requestId().equals(id)).findFirst().orElseThrow();
             assertThat(content.request().path("messages").get(0).path("content").asText())
@@ -799,8 +755,8 @@ class RouterIT {
                     chat("fake-large", false, ""));
             final String plainId = plain.headers().firstValue("x-lodestar-request-id")
                     .orElseThrow();
-            waitFor(() -> contents.stream().anyMatch(c -> c.requestId().equals(plainId)),
-                    "the content of the plain request");
+            waitFor(WAIT, "the content of the plain request",
+                    () -> contents.stream().anyMatch(c -> c.requestId().equals(plainId)));
         } finally {
             registration.unregister();
         }

@@ -1,5 +1,6 @@
 package lodestar.runtime.it;
 
+import static lodestar.test.support.Framework.endpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -50,7 +51,7 @@ class HealthAndShellIT {
 
     @Test
     void contributorsAppearDriveTheStatusAndLeave() throws Exception {
-        final String base = Http.base(context);
+        final String base = endpoint(context);
         final ServiceRegistration<HealthContributor> warning = contributor("it.warn",
                 Severity.WARNING);
         JsonNode health = Http.healthUntil(base, h -> hasCheck(h, "it.warn"));
@@ -71,7 +72,7 @@ class HealthAndShellIT {
 
     @Test
     void brokenAndSlowContributorsBecomeWarnings() throws Exception {
-        final String base = Http.base(context);
+        final String base = endpoint(context);
         final ServiceRegistration<HealthContributor> broken = context.registerService(
                 HealthContributor.class, new HealthContributor() {
                     @Override
@@ -120,7 +121,7 @@ class HealthAndShellIT {
 
     @Test
     void shellRunsCommandsForTokenHoldersOnly() throws Exception {
-        final String url = Http.base(context) + "/lodestar/shell";
+        final String url = endpoint(context) + "/lodestar/shell";
         final Map<String, String> auth = Map.of("X-Lodestar-Shell-Token", token());
 
         final HttpResponse<String> status = Http.post(url, "lodestar:status", auth);

@@ -16,11 +16,8 @@ import java.util.function.Predicate;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
-import org.osgi.service.servlet.runtime.HttpServiceRuntime;
 
-/** Helpers for the in-framework tests: the HTTP endpoint, polling, tiny bundles. */
+/** Helpers for the in-framework tests: HTTP calls, polling /health, tiny bundles. */
 final class Http {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -28,25 +25,6 @@ final class Http {
             .connectTimeout(Duration.ofSeconds(2)).build();
 
     private Http() {
-    }
-
-    /** The base URL of the framework's HTTP endpoint, waiting for it to appear. */
-    static String base(final BundleContext context) throws InterruptedException {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            final ServiceReference<HttpServiceRuntime> reference =
-                    context.getServiceReference(HttpServiceRuntime.class);
-            if (reference != null) {
-                final Object endpoint = reference.getProperty("osgi.http.endpoint");
-                final String text = endpoint instanceof String[] array && array.length > 0
-                        ? array[0] : endpoint instanceof String s ? s : null;
-                if (text != null && !text.endsWith(":0/")) {
-                    return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no HTTP endpoint within 10 s");
     }
 
     static HttpResponse<String> get(final String url) throws IOException, InterruptedException {

@@ -1,5 +1,6 @@
 package lodestar.runtime.it;
 
+import static lodestar.test.support.Framework.endpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,7 +45,7 @@ class ModulesIT {
 
     @Test
     void aBundleIsInstalledStartedSwitchedAndUninstalled() throws Exception {
-        final String base = Http.base(context);
+        final String base = endpoint(context);
         assertThat(Http.moduleStatus(Http.healthUntil(base, h -> true), "providers"))
                 .isEqualTo("missing");
 
@@ -73,7 +74,7 @@ class ModulesIT {
 
     @Test
     void aBundleArrivingForADisabledModuleIsStopped() throws Exception {
-        final String base = Http.base(context);
+        final String base = endpoint(context);
         providers(false);
         Http.healthUntil(base, h -> "missing".equals(Http.moduleStatus(h, "providers")));
 
@@ -95,7 +96,7 @@ class ModulesIT {
 
     @Test
     void anInvalidSwitchKeepsTheModuleAsItWas() throws Exception {
-        final String base = Http.base(context);
+        final String base = endpoint(context);
         final Bundle bundle = context.installBundle("it:lodestar.usage",
                 Http.emptyBundle("lodestar.usage"));
         try {

@@ -1,5 +1,6 @@
 package lodestar.runtime.it;
 
+import static lodestar.test.support.Framework.endpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,7 +45,7 @@ class RuntimeConfigIT {
 
     @Test
     void instanceNameFollowsConfigAdminLive() throws Exception {
-        final String base = Http.base(context);
+        final String base = endpoint(context);
         final String hostName = Http.healthUntil(base, h -> h.has("instanceName"))
                 .path("instanceName").asText();
         final Configuration configuration = configAdmin.getConfiguration("lodestar.runtime",
@@ -65,7 +66,7 @@ class RuntimeConfigIT {
 
     @Test
     void invalidConfigurationKeepsTheLastGoodOne() throws Exception {
-        final String base = Http.base(context);
+        final String base = endpoint(context);
         final Configuration configuration = configAdmin.getConfiguration("lodestar.runtime",
                 "?");
         configuration.update(name("it-good"));

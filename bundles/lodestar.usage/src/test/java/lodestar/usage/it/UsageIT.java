@@ -1,17 +1,17 @@
 package lodestar.usage.it;
 
+import static lodestar.test.support.Framework.endpoint;
+import static lodestar.test.support.Framework.gogo;
+import static lodestar.test.support.Framework.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -34,8 +34,6 @@ import lodestar.api.event.RequestListener;
 import lodestar.api.health.HealthContributor;
 import lodestar.api.health.HealthResult;
 import lodestar.api.health.Severity;
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +44,6 @@ import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.service.servlet.runtime.HttpServiceRuntime;
 
 /**
  * Usage tracking in a real framework with a real H2 file: events published to the
@@ -56,6 +53,9 @@ import org.osgi.service.servlet.runtime.HttpServiceRuntime;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UsageIT {
+
+    /** How long {@code waitFor} polls before the test fails. */
+    private static final Duration WAIT = Duration.ofSeconds(20);
 
     private static final String LISTENER = "(component.name=lodestar.usage.internal"
             + ".UsageService)";
@@ -83,7 +83,7 @@ class UsageIT {
         prices.update(table);
         usageConfig = admin.getConfiguration("lodestar.usage", "?");
         configure(false);
-        base = endpoint();
+        base = endpoint(context);
     }
 
     /** Configures usage tracking and waits until it runs with that configuration. */
@@ -99,55 +99,17 @@ class UsageIT {
         final String generation = java.util.UUID.randomUUID().toString();
         properties.put("it.generation", generation);
         usageConfig.update(properties);
-        waitFor(() -> listenerReference() != null && generation.equals(listenerReference()
-                .getProperty("it.generation")) && health().details()
-                .get("schemaVersion") != null && !"0".equals(String.valueOf(health()
-                        .details().get("schemaVersion")))
-                && Boolean.valueOf(storeContent).equals(health().details().get("storeContent")),
-                "usage tracking with its config");
+        waitFor(WAIT, "usage tracking with its config", () -> listenerReference() != null
+                && generation.equals(listenerReference().getProperty("it.generation"))
+                && health().details().get("schemaVersion") != null
+                && !"0".equals(String.valueOf(health().details().get("schemaVersion")))
+                && Boolean.valueOf(storeContent).equals(health().details().get("storeContent")));
     }
 
     @AfterAll
     void tearDown() throws Exception {
         usageConfig.delete();
         prices.delete();
-    }
-
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitFor(final Check check, final String what) throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (final Exception ignored) {
-                // not there yet (e.g. the usage_all view before the first row)
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for " + what);
-    }
-
-    private String endpoint() throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            final ServiceReference<HttpServiceRuntime> ref =
-                    context.getServiceReference(HttpServiceRuntime.class);
-            if (ref != null) {
-                final Object value = ref.getProperty("osgi.http.endpoint");
-                final String text = value instanceof String[] a && a.length > 0 ? a[0]
-                        : value instanceof String s ? s : null;
-                if (text != null && !text.endsWith(":0/")) {
-                    return text.replaceAll("/$", "");
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no HTTP endpoint");
     }
 
     private ServiceReference<RequestListener> listenerReference() throws Exception {
@@ -216,17 +178,6 @@ class UsageIT {
         return JSON.readTree(response.body());
     }
 
-    private String gogo(final String command) throws Exception {
-        final CommandProcessor processor = context.getService(
-                context.getServiceReference(CommandProcessor.class));
-        final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        final PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        try (CommandSession session = processor.createSession(System.in, out, out)) {
-            final Object result = session.execute(command);
-            return buffer.toString(StandardCharsets.UTF_8) + (result == null ? "" : result);
-        }
-    }
-
     private static JsonNode row(final JsonNode report, final String key) {
         for (final JsonNode row : report.get("rows")) {
             if (key.equals(row.get("key").asText())) {
@@ -245,7 +196,7 @@ class UsageIT {
         listener.onRequest(event(session, "local-" + run, "local", 200));
         listener.onRequest(event(session, "unknown-" + run, "paid", 502));
         final String last = run + "-" + sequence;
-        waitFor(() -> rows("request_id = ?", last) > 0, "the row of " + last);
+        waitFor(WAIT, "the row of " + last, () -> rows("request_id = ?", last) > 0);
 
         final JsonNode byModel = json("/api/usage?since=1h&groupBy=model");
         assertThat(byModel.get("groupBy").asText()).isEqualTo("model");
@@ -334,18 +285,18 @@ class UsageIT {
         final RequestListener listener = listener();
         listener.onRequest(event("g-" + run, model, "paid", 200));
         final String id = run + "-" + sequence;
-        waitFor(() -> rows("session_key IS NOT NULL AND request_id = ?", id) > 0,
-                "the row of " + id);
-        assertThat(gogo("lodestar:usage --since 1h --by model")).contains(model)
+        waitFor(WAIT, "the row of " + id,
+                () -> rows("session_key IS NOT NULL AND request_id = ?", id) > 0);
+        assertThat(gogo(context, "lodestar:usage --since 1h --by model")).contains(model)
                 .contains("TOTAL");
-        assertThat(gogo("lodestar:usage -s 1h -b provider")).contains("paid");
-        assertThat(gogo("lodestar:sessions --since 1h")).contains("session(s) shown");
-        assertThat(gogo("lodestar:savings --since 1h")).contains("baseline cost");
-        assertThat(gogo("lodestar:switches")).contains("switch(es) shown");
-        assertThat(gogo("lodestar:prices")).contains(model).contains("writer: ok");
-        assertThat(gogo("lodestar:usage --by colour")).contains("error: --by");
+        assertThat(gogo(context, "lodestar:usage -s 1h -b provider")).contains("paid");
+        assertThat(gogo(context, "lodestar:sessions --since 1h")).contains("session(s) shown");
+        assertThat(gogo(context, "lodestar:savings --since 1h")).contains("baseline cost");
+        assertThat(gogo(context, "lodestar:switches")).contains("switch(es) shown");
+        assertThat(gogo(context, "lodestar:prices")).contains(model).contains("writer: ok");
+        assertThat(gogo(context, "lodestar:usage --by colour")).contains("error: --by");
         final Path file = Files.createTempDirectory("usage-it").resolve("export.json");
-        assertThat(gogo("lodestar:usage-export " + file + " --since 1h"))
+        assertThat(gogo(context, "lodestar:usage-export " + file + " --since 1h"))
                 .contains("exported");
         assertThat(JSON.readTree(file.toFile()).findValuesAsText("requestId"))
                 .contains(id);
@@ -358,14 +309,14 @@ class UsageIT {
         table.put("price." + model, "input=2,output=10");
         table.put("price." + live, "input=1,output=0");
         prices.update(table);
-        waitFor(() -> gogo("lodestar:prices").contains(live), "the new table");
+        waitFor(WAIT, "the new table", () -> gogo(context, "lodestar:prices").contains(live));
         listener().onRequest(event(null, live, "paid", 200));
-        waitFor(() -> rows("model = ?", live) == 1, "the first row");
+        waitFor(WAIT, "the first row", () -> rows("model = ?", live) == 1);
         table.put("price." + live, "input=3,output=0");
         prices.update(table);
-        waitFor(() -> gogo("lodestar:prices").contains("3.0"), "the edited table");
+        waitFor(WAIT, "the edited table", () -> gogo(context, "lodestar:prices").contains("3.0"));
         listener().onRequest(event(null, live, "paid", 200));
-        waitFor(() -> rows("model = ?", live) == 2, "the second row");
+        waitFor(WAIT, "the second row", () -> rows("model = ?", live) == 2);
         try (Connection c = dataSource().getConnection(); PreparedStatement s =
                 c.prepareStatement("SELECT cost_usd, price_version FROM usage_all "
                         + "WHERE model = ? ORDER BY ts_ms, request_id")) {
@@ -406,14 +357,14 @@ class UsageIT {
                 .putObject("message").put("role", "assistant").put("content", "answer " + run);
         try {
             configure(true);
-            waitFor(() -> contentListeners().size() == 1, "the content listener");
+            waitFor(WAIT, "the content listener", () -> contentListeners().size() == 1);
             final ServiceReference<ContentListener> ref = contentListeners().iterator().next();
             assertThat(ref.getBundle().getSymbolicName()).isEqualTo("lodestar.usage");
             assertThat(ref.getProperty("lodestar.content.store")).isEqualTo("usage");
             context.getService(ref).onContent(new ExchangeContent(id, Instant.now(),
                     "c-" + run, "paid", model, request, answer, "stop"));
             final String range = "/api/usage/content?since=" + since + "&limit=100000";
-            waitFor(() -> get(range).body().contains(id), "the content over HTTP");
+            waitFor(WAIT, "the content over HTTP", () -> get(range).body().contains(id));
 
             final JsonNode item = stored(json(range), id);
             assertThat(item.get("timestamp").asText()).isNotEmpty();
@@ -440,10 +391,10 @@ class UsageIT {
             assertError(get("/api/usage/content?since=yesterday"), 400, "since");
             assertError(get("/api/usage/content?groupBy=model"), 400, "groupBy");
 
-            assertThat(gogo("lodestar:usage-content " + id)).contains("request id     " + id)
-                    .contains("model          " + model).contains("prompt of " + run)
-                    .contains("answer " + run);
-            assertThat(gogo("lodestar:usage-content missing-" + run))
+            assertThat(gogo(context, "lodestar:usage-content " + id))
+                    .contains("request id     " + id).contains("model          " + model)
+                    .contains("prompt of " + run).contains("answer " + run);
+            assertThat(gogo(context, "lodestar:usage-content missing-" + run))
                     .contains("no stored content for request missing-" + run);
             assertThat(health().severity()).isEqualTo(Severity.OK);
             assertThat(health().details()).containsEntry("contentWritten", 1L);
@@ -454,7 +405,7 @@ class UsageIT {
                 .isEmpty();
         assertThat(stored(json("/api/usage/content?since=" + since), id).get("request"))
                 .as("kept until contentRetentionDays").isEqualTo(request);
-        assertThat(gogo("lodestar:usage-content " + id)).contains("prompt of " + run);
+        assertThat(gogo(context, "lodestar:usage-content " + id)).contains("prompt of " + run);
     }
 
     @Test
@@ -471,14 +422,14 @@ class UsageIT {
             assertThat(listenerReference()).isNull();
             assertThat(rows("model = ?", marker)).as("flushed when stopping").isEqualTo(20);
             assertThat(dataSource()).as("the store stays").isNotNull();
-            waitFor(() -> get("/api/usage").statusCode() == 404, "the endpoints to go");
+            waitFor(WAIT, "the endpoints to go", () -> get("/api/usage").statusCode() == 404);
         } finally {
             usage.start();
         }
-        waitFor(() -> listenerReference() != null, "tracking back");
+        waitFor(WAIT, "tracking back", () -> listenerReference() != null);
         listener().onRequest(event(null, marker, "paid", 200));
-        waitFor(() -> rows("model = ?", marker) == 21, "tracking resumed");
-        waitFor(() -> get("/api/usage?since=1h").statusCode() == 200, "the endpoints back");
+        waitFor(WAIT, "tracking resumed", () -> rows("model = ?", marker) == 21);
+        waitFor(WAIT, "the endpoints back", () -> get("/api/usage?since=1h").statusCode() == 200);
         final Bundle store = FrameworkUtil.getBundle(dataSource().getClass());
         assertThat(store.getSymbolicName()).isEqualTo("lodestar.store");
         assertThat(List.of(store.getState())).containsExactly(Bundle.ACTIVE);
