@@ -76,20 +76,17 @@ public final class BenchmarkServlet extends HttpServlet {
     @Override
     protected void service(final HttpServletRequest request, final HttpServletResponse response)
             throws IOException {
-        final ProxyKeys.Access access = keys.check(request, store.config().adminKeyName());
-        if (!access.allowed()) {
-            Http.error(response, access.status(), "invalid_api_key", access.who());
+        final String who = Http.admit(keys, store.config().adminKeyName(), request, response);
+        if (who == null) {
             return;
         }
-        final String path = request.getPathInfo() == null ? "" : request.getPathInfo();
-        final List<String> parts = List.of(path.split("/")).stream()
-                .filter(s -> !s.isEmpty()).toList();
+        final List<String> parts = Http.parts(request);
         try {
             switch (request.getMethod()) {
                 case "GET" -> Http.send(response, 200, list(parts, request.getParameter("run")));
                 case "POST" -> {
                     csrf(request);
-                    Http.send(response, 202, start(parts, request, access.who()));
+                    Http.send(response, 202, start(parts, request, who));
                 }
                 default -> {
                     response.setHeader("Allow", "GET, POST");
@@ -103,7 +100,7 @@ public final class BenchmarkServlet extends HttpServlet {
         } catch (final IllegalStateException e) {
             Http.error(response, 409, "not_configured", e.getMessage());
         } catch (final Exception e) {
-            LOG.warn("Benchmark API {} failed: {}", path, e.getMessage());
+            LOG.warn("Benchmark API {} failed: {}", request.getPathInfo(), e.getMessage());
             Http.error(response, 503, "learning_unavailable", String.valueOf(e.getMessage()));
         }
     }

@@ -59,9 +59,8 @@ public final class FeedbackServlet extends HttpServlet {
             Http.error(response, 405, "method_not_allowed", "use POST");
             return;
         }
-        final ProxyKeys.Access access = keys.check(request, null);
-        if (!access.allowed()) {
-            Http.error(response, access.status(), "invalid_api_key", access.who());
+        final String who = Http.admit(keys, null, request, response);
+        if (who == null) {
             return;
         }
         try {
@@ -78,7 +77,7 @@ public final class FeedbackServlet extends HttpServlet {
             }
             final boolean known;
             try {
-                known = store.feedback(id.asText(), rating.asDouble(), "http:" + access.who());
+                known = store.feedback(id.asText(), rating.asDouble(), "http:" + who);
             } catch (final IllegalArgumentException e) {
                 throw new Http.Failure(400, "invalid_parameter", e.getMessage());
             }

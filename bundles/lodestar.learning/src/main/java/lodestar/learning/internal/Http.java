@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -102,6 +104,38 @@ final class Http {
         } catch (final URISyntaxException e) {
             return "";
         }
+    }
+
+    /**
+     * Checks the request's proxy key and answers the refusal (401 / 403) itself.
+     *
+     * @param keys the router's keys
+     * @param keyName the key name required, or {@code null} for any valid key
+     * @param request the request
+     * @param response the response, written when refused
+     * @return the key's name ({@code "open"} without keys), or {@code null} when refused
+     * @throws IOException when writing the refusal fails
+     */
+    static String admit(final ProxyKeys keys, final String keyName,
+            final HttpServletRequest request, final HttpServletResponse response)
+            throws IOException {
+        final ProxyKeys.Access access = keys.check(request, keyName);
+        if (!access.allowed()) {
+            error(response, access.status(), "invalid_api_key", access.who());
+            return null;
+        }
+        return access.who();
+    }
+
+    /**
+     * The non-empty segments of the request's path below the servlet's pattern.
+     *
+     * @param request the request
+     * @return the segments
+     */
+    static List<String> parts(final HttpServletRequest request) {
+        final String path = request.getPathInfo() == null ? "" : request.getPathInfo();
+        return Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
     }
 
     static JsonNode body(final HttpServletRequest request) throws IOException, Failure {

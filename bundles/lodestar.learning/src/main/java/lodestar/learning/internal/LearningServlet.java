@@ -83,14 +83,11 @@ public final class LearningServlet extends HttpServlet {
     @Override
     protected void service(final HttpServletRequest request, final HttpServletResponse response)
             throws IOException {
-        final ProxyKeys.Access access = keys.check(request, store.config().adminKeyName());
-        if (!access.allowed()) {
-            Http.error(response, access.status(), "invalid_api_key", access.who());
+        final String who = Http.admit(keys, store.config().adminKeyName(), request, response);
+        if (who == null) {
             return;
         }
-        final String path = request.getPathInfo() == null ? "" : request.getPathInfo();
-        final List<String> parts = List.of(path.split("/")).stream()
-                .filter(s -> !s.isEmpty()).toList();
+        final List<String> parts = Http.parts(request);
         final boolean post = "POST".equals(request.getMethod());
         if (!post && !"GET".equals(request.getMethod())) {
             response.setHeader("Allow", "GET, POST");
@@ -101,7 +98,7 @@ public final class LearningServlet extends HttpServlet {
             if (post) {
                 Http.sameOrigin(request);
             }
-            final Object answer = route(parts, post, request, access.who());
+            final Object answer = route(parts, post, request, who);
             Http.send(response, 200, answer);
         } catch (final Http.Failure e) {
             Http.error(response, e.status(), e.code(), e.getMessage());
@@ -110,7 +107,7 @@ public final class LearningServlet extends HttpServlet {
         } catch (final IllegalArgumentException | IllegalStateException e) {
             Http.error(response, 400, "invalid_request", e.getMessage());
         } catch (final Exception e) {
-            LOG.warn("Learning API {} failed: {}", path, e.getMessage());
+            LOG.warn("Learning API {} failed: {}", request.getPathInfo(), e.getMessage());
             Http.error(response, 503, "learning_unavailable", String.valueOf(e.getMessage()));
         }
     }
