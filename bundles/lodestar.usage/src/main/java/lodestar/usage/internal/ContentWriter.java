@@ -241,11 +241,12 @@ final class ContentWriter {
         for (int attempt = 1;; attempt++) {
             try {
                 persist(rows);
-                written.addAndGet(rows.size());
                 if (!writable) {
                     LOG.info("Usage content database writable again");
                 }
+                // writable before counting: whoever sees the row counted sees the store healthy
                 writable = true;
+                written.addAndGet(rows.size());
                 return;
             } catch (final SQLException | RuntimeException e) {
                 failed("cannot write content", e);

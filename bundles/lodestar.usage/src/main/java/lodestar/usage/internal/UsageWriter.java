@@ -285,14 +285,15 @@ final class UsageWriter {
                     rows = rows(batch, registerPrices());
                 }
                 persist(rows);
-                written.addAndGet(rows.size());
-                batches.incrementAndGet();
-                lastFlushMs = clock.getAsLong();
-                lastFlushNanos = System.nanoTime();
                 if (!writable) {
                     LOG.info("Usage database writable again");
                 }
+                // writable before counting: whoever sees the rows counted sees the store healthy
                 writable = true;
+                lastFlushMs = clock.getAsLong();
+                lastFlushNanos = System.nanoTime();
+                batches.incrementAndGet();
+                written.addAndGet(rows.size());
                 return;
             } catch (final SQLException | RuntimeException e) {
                 failed("cannot write usage", e);

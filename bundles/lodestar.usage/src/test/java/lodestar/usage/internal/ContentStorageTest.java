@@ -347,8 +347,10 @@ class ContentStorageTest {
         assertThat(health.message()).contains("usage content not writable")
                 .contains("disk full").doesNotContain("secret prompt");
         broken.set(false);
-        waitFor(() -> usage.contentStats().orElseThrow().written() == 1, "the recovery");
-        assertThat(usage.health().severity()).isEqualTo(Severity.OK);
+        // the row is counted before the writer marks the store writable again: wait for both
+        waitFor(() -> usage.contentStats().orElseThrow().written() == 1
+                && usage.health().severity() == Severity.OK, "the recovery");
+        assertThat(usage.contentStats().orElseThrow().writable()).isTrue();
     }
 
     @Test
