@@ -44,7 +44,7 @@ final class Http {
     /** Polls {@code /health} until its JSON satisfies the condition. */
     static JsonNode healthUntil(final String base, final Predicate<JsonNode> condition)
             throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         JsonNode last = null;
         while (System.nanoTime() < deadline) {
             final HttpResponse<String> response = get(base + "/health");
@@ -56,7 +56,7 @@ final class Http {
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("condition not met within 10 s; last /health: " + last);
+        throw new AssertionError("condition not met within 20 s; last /health: " + last);
     }
 
     /** The state of a bundle in a /health report, or {@code null} when it is not listed. */
@@ -74,6 +74,20 @@ final class Http {
         for (final JsonNode node : health.path("modules")) {
             if (module.equals(node.path("name").asText())) {
                 return node.path("status").asText();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether a module is switched on in a /health report.
+     *
+     * @return its {@code enabled} flag, or {@code null} when the module is not listed
+     */
+    static Boolean moduleEnabled(final JsonNode health, final String module) {
+        for (final JsonNode node : health.path("modules")) {
+            if (module.equals(node.path("name").asText())) {
+                return node.path("enabled").asBoolean();
             }
         }
         return null;

@@ -35,6 +35,9 @@ class ModulesIT {
                 configuration.delete();
             }
         }
+        // the next test starts from every module on, not from a deletion still on its way
+        Http.healthUntil(endpoint(context),
+                h -> Boolean.TRUE.equals(Http.moduleEnabled(h, "providers")));
     }
 
     private void providers(final boolean enabled) throws Exception {
@@ -76,7 +79,8 @@ class ModulesIT {
     void aBundleArrivingForADisabledModuleIsStopped() throws Exception {
         final String base = endpoint(context);
         providers(false);
-        Http.healthUntil(base, h -> "missing".equals(Http.moduleStatus(h, "providers")));
+        // "missing" alone would pass before the switch arrives: wait for the switch itself
+        Http.healthUntil(base, h -> Boolean.FALSE.equals(Http.moduleEnabled(h, "providers")));
 
         final Bundle late = context.installBundle("it:lodestar.provider.late",
                 Http.emptyBundle("lodestar.provider.late"));
