@@ -33,21 +33,15 @@ import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
 import lodestar.provider.common.Configs;
 import lodestar.provider.common.Exchange;
+import lodestar.provider.common.HttpClients;
 import lodestar.provider.common.InvalidConfigException;
 import lodestar.provider.common.Probe;
 import lodestar.provider.common.UpstreamFailures;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
-import org.eclipse.jetty.client.RedirectProtocolHandler;
 import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.client.WWWAuthenticationProtocolHandler;
-import org.eclipse.jetty.http.HttpCookieStore;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -101,13 +95,13 @@ public final class AnthropicProvider implements ModelProvider {
     /** Service property naming the dialect. */
     static final String DIALECT_PROPERTY = "lodestar.provider.dialect";
     /** Most threads of the HTTP client (selector, reading answers, running listeners). */
-    static final int MAX_THREADS = 256;
+    static final int MAX_THREADS = HttpClients.MAX_THREADS;
     /** Most connections to the upstream; further requests queue in the client. */
-    static final int MAX_CONNECTIONS = 256;
+    static final int MAX_CONNECTIONS = HttpClients.MAX_CONNECTIONS;
     /** How long an unused pooled connection stays open. */
-    static final long IDLE_TIMEOUT_MS = 60_000L;
+    static final long IDLE_TIMEOUT_MS = HttpClients.IDLE_TIMEOUT_MS;
     /** Sent as {@code User-Agent} unless a forwarded header replaces it. */
-    static final String USER_AGENT = "Lodestar";
+    static final String USER_AGENT = HttpClients.USER_AGENT;
     /** Message of calls ended because the provider stopped. */
     static final String STOPPED = "provider stopped";
 
@@ -115,10 +109,6 @@ public final class AnthropicProvider implements ModelProvider {
     private static final Pattern ENDPOINT = Pattern.compile(
             "([A-Za-z0-9_-]+(?:/[A-Za-z0-9_.-]+)*)(\\?[A-Za-z0-9_.=&%-]*)?");
     private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final int MIN_THREADS = 2;
-    private static final int MAX_RESPONSE_HEADERS_BYTES = 32 * 1024;
-    private static final int THREAD_IDLE_MS = 30_000;
-    private static final long STOP_TIMEOUT_MS = 2_000L;
     /** Added to the per-request idle timeout so that the total deadline fires first. */
     private static final long IDLE_MARGIN_MS = 1_000L;
 
@@ -154,7 +144,7 @@ public final class AnthropicProvider implements ModelProvider {
             probe.start();
         } catch (final RuntimeException e) {
             // e.g. the bundle is stopping: DS will not deactivate, so release the client here
-            stopClient();
+            HttpClients.stop(client, settings.id());
             throw e;
         }
     }
@@ -183,7 +173,8 @@ public final class AnthropicProvider implements ModelProvider {
         mapper.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
         mapper.setTypeFactory(mapper.getTypeFactory()
                 .withClassLoader(AnthropicProvider.class.getClassLoader()));
-        this.client = newClient(initial);
+        this.client = HttpClients.start("lodestar-anthropic-" + initial.id(),
+                initial.connectTimeout());
         this.settings = initial;
         this.probe = probe(client, () -> settings);
         this.active = true;
@@ -252,7 +243,7 @@ public final class AnthropicProvider implements ModelProvider {
         for (final Exchange<?> call : List.copyOf(inFlight)) {
             call.fail(FailureKind.CONNECTION, 0, STOPPED);
         }
-        stopClient();
+        HttpClients.stop(client, settings.id());
         LOG.info("provider {}: stopped", settings.id());
     }
 
@@ -345,9 +336,9 @@ public final class AnthropicProvider implements ModelProvider {
                     + ": no API key (set " + current.keyHint() + ")");
             return;
         }
-        final Duration firstByte = positive(options.firstByteTimeout(),
+        final Duration firstByte = HttpClients.positive(options.firstByteTimeout(),
                 current.firstByteTimeout());
-        final Duration total = positive(options.totalTimeout(), current.totalTimeout());
+        final Duration total = HttpClients.positive(options.totalTimeout(), current.totalTimeout());
         final Request request;
         try {
             request = request(current, endpoint, body, call.isStream(), total, options,
@@ -420,7 +411,8 @@ public final class AnthropicProvider implements ModelProvider {
                 headers.put(BETA_HEADER, beta);
             }
             options.forwardHeaders().forEach((name, value) -> {
-                if (isConfigured(current, name) || name.equalsIgnoreCase(BETA_HEADER)
+                if (HttpClients.isConfigured(current.extraHeaders(), name)
+                        || name.equalsIgnoreCase(BETA_HEADER)
                         || Settings.isReservedHeader(name.toLowerCase(Locale.ROOT))) {
                     return;
                 }
@@ -457,85 +449,16 @@ public final class AnthropicProvider implements ModelProvider {
         }
     }
 
-    private static boolean isConfigured(final Settings current, final String name) {
-        for (final String configured : current.extraHeaders().keySet()) {
-            if (configured.equalsIgnoreCase(name)) {
-                return true;
-            }
-        }
-        return false;
-    }
 
-    private void stopClient() {
-        try {
-            client.stop();
-        } catch (final Exception e) {
-            LOG.debug("provider {}: HTTP client did not stop cleanly", settings.id(), e);
-        }
-    }
 
-    private static Duration positive(final Duration given, final Duration fallback) {
-        return given == null || given.isZero() || given.isNegative() ? fallback : given;
+
+    /** Runs a step on a client thread ({@link HttpClients#later}). */
+    private void later(final Runnable step) {
+        HttpClients.later(client, step);
     }
 
     private void failLater(final Exchange<?> call, final FailureKind kind, final String message) {
         later(() -> call.fail(kind, 0, message));
-    }
-
-    /**
-     * Runs a step on a client thread: never inside {@code chat()}/{@code forward()}, and never
-     * on the timer thread, which Jetty needs for its own timeouts. Runs it here when the client
-     * is stopped.
-     */
-    private void later(final Runnable step) {
-        try {
-            client.getExecutor().execute(step);
-        } catch (final RejectedExecutionException e) {
-            step.run();
-        }
-    }
-
-    /**
-     * A started HTTP/1.1 client with its own daemon threads
-     * {@code lodestar-anthropic-<id>-http-N} and timer {@code lodestar-anthropic-<id>-timer}: no
-     * redirects, no cookies, no content decoding, no authentication handling (a 401 is an answer
-     * like any other), TLS with host name verification.
-     */
-    private static HttpClient newClient(final Settings current) {
-        final String prefix = "lodestar-anthropic-" + current.id();
-        final QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS,
-                THREAD_IDLE_MS);
-        threads.setName(prefix + "-http");
-        threads.setDaemon(true);
-        threads.setStopTimeout(STOP_TIMEOUT_MS);
-        final HttpClient http = new HttpClient();
-        http.setExecutor(threads);
-        http.setScheduler(new ScheduledExecutorScheduler(prefix + "-timer", true,
-                AnthropicProvider.class.getClassLoader()));
-        http.setConnectTimeout(current.connectTimeout().toMillis());
-        http.setIdleTimeout(IDLE_TIMEOUT_MS);
-        http.setMaxConnectionsPerDestination(MAX_CONNECTIONS);
-        http.setMaxResponseHeadersSize(MAX_RESPONSE_HEADERS_BYTES);
-        http.setFollowRedirects(false);
-        http.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, USER_AGENT));
-        http.setHttpCookieStore(new HttpCookieStore.Empty());
-        // Jetty looks up optional services through the thread context class loader
-        final Thread thread = Thread.currentThread();
-        final ClassLoader previous = thread.getContextClassLoader();
-        thread.setContextClassLoader(HttpClient.class.getClassLoader());
-        try {
-            http.start();
-        } catch (final Exception e) {
-            throw new IllegalStateException("cannot start the HTTP client: " + e.getMessage(), e);
-        } finally {
-            thread.setContextClassLoader(previous);
-        }
-        // the handlers and the gzip decoder are installed by start()
-        http.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
-        http.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
-        http.getProtocolHandlers().remove(RedirectProtocolHandler.NAME);
-        http.getContentDecoderFactories().clear();
-        return http;
     }
 
     private static Dictionary<String, Object> serviceProperties(final Settings current) {
