@@ -1,6 +1,8 @@
 package lodestar.provider.common;
 
 import java.time.Duration;
+import java.util.List;
+import lodestar.api.provider.ModelInfo;
 
 /** What the shared code reads from the validated settings of a provider instance. */
 public interface ProviderSettings {
@@ -46,6 +48,41 @@ public interface ProviderSettings {
      * @return the interval, zero when probing is off
      */
     Duration probeInterval();
+
+    /**
+     * The default time to the first byte of an answer.
+     *
+     * @return the timeout
+     */
+    Duration firstByteTimeout();
+
+    /**
+     * The default time for a whole call.
+     *
+     * @return the timeout
+     */
+    Duration totalTimeout();
+
+    /**
+     * The models this instance offers.
+     *
+     * @return the models
+     */
+    List<ModelInfo> models();
+
+    /**
+     * Where the settings came from (the configuration file name or PID), for log messages.
+     *
+     * @return the source
+     */
+    String source();
+
+    /**
+     * What was accepted but looked wrong in the configuration, logged once per change.
+     *
+     * @return the warnings
+     */
+    List<String> warnings();
 
     /**
      * Whether an API key is present.

@@ -4,20 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
 import org.eclipse.jetty.client.HttpClient;
@@ -30,62 +24,10 @@ import org.junit.jupiter.api.Test;
 /** The shared exchange: one call's HTTP answer, timers and terminal listener call. */
 class ExchangeTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"),
-            ZoneOffset.UTC);
-    private static final Redactor REDACTOR = new Redactor().and(Redactor.KEY_LIKE, "[redacted]");
-    private static final String KEY = "sk-exchange-0123456789";
+    private static final ObjectMapper JSON = Collecting.JSON;
+    private static final String KEY = Collecting.KEY;
 
     private HttpClient client;
-
-    /** Collects the answer; what it fails on is set by the test. */
-    private static final class Collecting extends Exchange<TestSettings> {
-        final Recorder recorder = new Recorder();
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final List<String> begun = new CopyOnWriteArrayList<>();
-        final AtomicInteger httpErrors = new AtomicInteger();
-        volatile IOException failOnContent;
-        volatile RuntimeException failOnComplete;
-
-        Collecting(final boolean stream) {
-            super(TestSettings.of("http://h", KEY), JSON, CLOCK, stream, REDACTOR,
-                    (mapper, status, body, header, now, secret) -> new ProviderFailure(
-                            FailureKind.ofHttpStatus(status, ""), status, REDACTOR.sanitize(
-                                    new String(body, StandardCharsets.UTF_8) + " at " + now
-                                    + " wait " + UpstreamFailures.retryAfter(header, now),
-                                    secret), null, false));
-        }
-
-        @Override
-        protected void error(final ProviderFailure failure) {
-            recorder.onError(failure);
-        }
-
-        @Override
-        protected void begin(final String contentType, final long contentLength) {
-            begun.add(contentType + " " + contentLength + " " + isEventStream(contentType));
-        }
-
-        @Override
-        protected void content(final ByteBuffer buffer) throws IOException {
-            if (failOnContent != null) {
-                throw failOnContent;
-            }
-            final byte[] chunk = new byte[buffer.remaining()];
-            buffer.get(chunk);
-            bytes.writeBytes(chunk);
-            markOutputStarted();
-            deliver(() -> recorder.onBytes(chunk));
-        }
-
-        @Override
-        protected void complete() {
-            if (failOnComplete != null) {
-                throw failOnComplete;
-            }
-            finish(() -> recorder.onComplete(null));
-        }
-    }
 
     @BeforeEach
     void start() throws Exception {
