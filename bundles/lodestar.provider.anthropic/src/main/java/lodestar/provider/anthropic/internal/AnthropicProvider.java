@@ -1,28 +1,22 @@
 package lodestar.provider.anthropic.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import lodestar.api.chat.ChatRequest;
-import lodestar.api.health.HealthContributor;
 import lodestar.api.provider.CallOptions;
 import lodestar.api.provider.ChatCall;
 import lodestar.api.provider.ChatListener;
@@ -32,19 +26,16 @@ import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
 import lodestar.provider.common.Configs;
-import lodestar.provider.common.Exchange;
 import lodestar.provider.common.HttpClients;
 import lodestar.provider.common.InvalidConfigException;
 import lodestar.provider.common.Probe;
-import lodestar.provider.common.UpstreamFailures;
+import lodestar.provider.common.ProviderCore;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.util.thread.Scheduler;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -93,7 +84,7 @@ public final class AnthropicProvider implements ModelProvider {
     /** The endpoints below {@code /v1/} that {@link #forward} accepts. */
     static final Set<String> FORWARD_ENDPOINTS = Set.of("messages", "messages/count_tokens");
     /** Service property naming the dialect. */
-    static final String DIALECT_PROPERTY = "lodestar.provider.dialect";
+    static final String DIALECT_PROPERTY = ProviderCore.DIALECT_PROPERTY;
     /** Most threads of the HTTP client (selector, reading answers, running listeners). */
     static final int MAX_THREADS = HttpClients.MAX_THREADS;
     /** Most connections to the upstream; further requests queue in the client. */
@@ -103,7 +94,7 @@ public final class AnthropicProvider implements ModelProvider {
     /** Sent as {@code User-Agent} unless a forwarded header replaces it. */
     static final String USER_AGENT = HttpClients.USER_AGENT;
     /** Message of calls ended because the provider stopped. */
-    static final String STOPPED = "provider stopped";
+    static final String STOPPED = ProviderCore.STOPPED;
 
     private static final Logger LOG = LoggerFactory.getLogger(AnthropicProvider.class);
     private static final Pattern ENDPOINT = Pattern.compile(
@@ -115,14 +106,7 @@ public final class AnthropicProvider implements ModelProvider {
     private final Function<String, String> env;
     private final Clock clock;
     private final ObjectMapper mapper;
-    private final HttpClient client;
-    private final Set<Exchange<?>> inFlight = ConcurrentHashMap.newKeySet();
-    private final Object configLock = new Object();
-    private volatile Settings settings;
-    private volatile boolean active;
-    private volatile ServiceRegistration<ModelProvider> registration;
-    private volatile ServiceRegistration<HealthContributor> health;
-    private final Probe<Settings> probe;
+    private final ProviderCore<Settings> core;
 
     /**
      * Activates with a factory configuration and registers the service.
@@ -137,16 +121,7 @@ public final class AnthropicProvider implements ModelProvider {
     public AnthropicProvider(final BundleContext context, final AnthropicConfig config,
             final Map<String, Object> properties) {
         this(config, properties, System::getenv, Clock.systemUTC());
-        try {
-            registration = context.registerService(ModelProvider.class, this,
-                    serviceProperties(settings));
-            health = context.registerService(HealthContributor.class, probe, null);
-            probe.start();
-        } catch (final RuntimeException e) {
-            // e.g. the bundle is stopping: DS will not deactivate, so release the client here
-            HttpClients.stop(client, settings.id());
-            throw e;
-        }
+        core.register(context, this);
     }
 
     /**
@@ -169,16 +144,9 @@ public final class AnthropicProvider implements ModelProvider {
             LOG.error("{}; provider not started", e.getMessage());
             throw e;
         }
-        this.mapper = new ObjectMapper();
-        mapper.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-        mapper.setTypeFactory(mapper.getTypeFactory()
-                .withClassLoader(AnthropicProvider.class.getClassLoader()));
-        this.client = HttpClients.start("lodestar-anthropic-" + initial.id(),
-                initial.connectTimeout());
-        this.settings = initial;
-        this.probe = probe(client, () -> settings);
-        this.active = true;
-        report(initial, null);
+        this.mapper = ProviderCore.mapper(AnthropicProvider.class);
+        this.core = new ProviderCore<>(DIALECT, initial, Failures.REDACTOR,
+                AnthropicProvider::probe);
     }
 
     /**
@@ -195,23 +163,10 @@ public final class AnthropicProvider implements ModelProvider {
             next = Settings.parse(config, properties, env);
         } catch (final InvalidConfigException e) {
             LOG.error("{}; keeping the previous configuration of provider {}", e.getMessage(),
-                    settings.id());
+                    core.settings().id());
             return;
         }
-        final Settings previous;
-        synchronized (configLock) {
-            previous = settings;
-            if (!next.connectTimeout().equals(previous.connectTimeout())) {
-                // applies to connections opened from now on
-                client.setConnectTimeout(next.connectTimeout().toMillis());
-            }
-            settings = next;
-            final ServiceRegistration<ModelProvider> current = registration;
-            if (current != null && !previous.id().equals(next.id())) {
-                current.setProperties(serviceProperties(next));
-            }
-        }
-        report(next, previous);
+        core.update(next);
     }
 
     /**
@@ -220,36 +175,12 @@ public final class AnthropicProvider implements ModelProvider {
      */
     @Deactivate
     void deactivate() {
-        active = false;
-        final ServiceRegistration<ModelProvider> current = registration;
-        registration = null;
-        if (current != null) {
-            try {
-                current.unregister();
-            } catch (final IllegalStateException ignored) {
-                // already unregistered with the bundle
-            }
-        }
-        final ServiceRegistration<HealthContributor> checks = health;
-        health = null;
-        if (checks != null) {
-            try {
-                checks.unregister();
-            } catch (final IllegalStateException ignored) {
-                // already unregistered with the bundle
-            }
-        }
-        probe.stop();
-        for (final Exchange<?> call : List.copyOf(inFlight)) {
-            call.fail(FailureKind.CONNECTION, 0, STOPPED);
-        }
-        HttpClients.stop(client, settings.id());
-        LOG.info("provider {}: stopped", settings.id());
+        core.stop();
     }
 
     @Override
     public String id() {
-        return settings.id();
+        return core.settings().id();
     }
 
     @Override
@@ -259,13 +190,12 @@ public final class AnthropicProvider implements ModelProvider {
 
     @Override
     public List<ModelInfo> models() {
-        final Settings current = settings;
-        return active && current.hasKey() ? current.models() : List.of();
+        return core.models();
     }
 
     @Override
     public boolean isAvailable() {
-        return active && settings.hasKey();
+        return core.isAvailable();
     }
 
     @Override
@@ -273,7 +203,7 @@ public final class AnthropicProvider implements ModelProvider {
             final ChatListener listener) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
-        final Settings current = settings;
+        final Settings current = core.settings();
         final ChatExchange call = new ChatExchange(current, mapper, clock,
                 request.isStreaming(), listener);
         final byte[] body;
@@ -281,15 +211,16 @@ public final class AnthropicProvider implements ModelProvider {
             body = mapper.writeValueAsBytes(RequestTranslator.toNative(request,
                     current.maxTokensDefault(), mapper));
         } catch (final TranslationException e) {
-            failLater(call, FailureKind.BAD_REQUEST, "cannot translate the request for "
+            core.failLater(call, FailureKind.BAD_REQUEST, "cannot translate the request for "
                     + "Anthropic: " + e.getMessage());
             return call;
         } catch (final JsonProcessingException e) {
-            failLater(call, FailureKind.BAD_REQUEST, "cannot write the request as JSON: "
+            core.failLater(call, FailureKind.BAD_REQUEST, "cannot write the request as JSON: "
                     + e.getOriginalMessage());
             return call;
         }
-        start(call, current, "messages", body, options, false);
+        core.send(call, current, options, (client, settings, total) -> request(client, settings,
+                "messages", body, call.isStream(), total, options, false));
         return call;
     }
 
@@ -298,7 +229,7 @@ public final class AnthropicProvider implements ModelProvider {
             final ForwardListener listener) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
-        final Settings current = settings;
+        final Settings current = core.settings();
         final ForwardExchange call = new ForwardExchange(current, mapper, clock,
                 request.stream(), listener);
         String endpoint = request.endpoint().trim();
@@ -310,83 +241,26 @@ public final class AnthropicProvider implements ModelProvider {
         }
         final Matcher parts = ENDPOINT.matcher(endpoint);
         if (!parts.matches() || parts.group(1).contains("..")) {
-            failLater(call, FailureKind.BAD_REQUEST, "invalid endpoint '"
+            core.failLater(call, FailureKind.BAD_REQUEST, "invalid endpoint '"
                     + Failures.sanitize(request.endpoint(), null) + "'");
             return call;
         }
         if (!FORWARD_ENDPOINTS.contains(parts.group(1))) {
-            failLater(call, FailureKind.NOT_FOUND, "the Anthropic API has no endpoint /v1/"
+            core.failLater(call, FailureKind.NOT_FOUND, "the Anthropic API has no endpoint /v1/"
                     + parts.group(1) + " that Lodestar forwards (messages, "
                     + "messages/count_tokens)");
             return call;
         }
-        start(call, current, endpoint, request.body(), options, true);
+        final String path = endpoint;
+        core.send(call, current, options, (client, settings, total) -> request(client, settings,
+                path, request.body(), call.isStream(), total, options, true));
         return call;
     }
 
-    private void start(final Exchange<?> call, final Settings current, final String endpoint,
-            final byte[] body, final CallOptions given, final boolean forwarded) {
+    private static Request request(final HttpClient client, final Settings current,
+            final String endpoint, final byte[] body, final boolean stream, final Duration total,
+            final CallOptions given, final boolean forwarded) {
         final CallOptions options = given == null ? CallOptions.of(null) : given;
-        if (!active) {
-            failLater(call, FailureKind.CONNECTION, STOPPED);
-            return;
-        }
-        if (!current.hasKey()) {
-            failLater(call, FailureKind.AUTHENTICATION, "provider " + current.id()
-                    + ": no API key (set " + current.keyHint() + ")");
-            return;
-        }
-        final Duration firstByte = HttpClients.positive(options.firstByteTimeout(),
-                current.firstByteTimeout());
-        final Duration total = HttpClients.positive(options.totalTimeout(), current.totalTimeout());
-        final Request request;
-        try {
-            request = request(current, endpoint, body, call.isStream(), total, options,
-                    forwarded);
-        } catch (final IllegalArgumentException e) {
-            failLater(call, FailureKind.BAD_REQUEST, "cannot build the upstream request: "
-                    + e.getMessage());
-            return;
-        }
-        inFlight.add(call);
-        call.onEnd(() -> inFlight.remove(call));
-        if (!active) {
-            failLater(call, FailureKind.CONNECTION, STOPPED);
-            return;
-        }
-        final Scheduler scheduler = client.getScheduler();
-        try {
-            call.attachDeadline(scheduler.schedule(() -> later(() -> call.expire(
-                    "total timeout of " + total.toMillis() + " ms exceeded")),
-                    total.toMillis(), TimeUnit.MILLISECONDS));
-            if (firstByte.compareTo(total) < 0) {
-                call.attachFirstByteTimer(scheduler.schedule(() -> later(() -> call.fail(
-                        FailureKind.TIMEOUT, 0, UpstreamFailures.firstByteTimeout(firstByte))),
-                        firstByte.toMillis(), TimeUnit.MILLISECONDS));
-            }
-        } catch (final RejectedExecutionException e) {
-            failLater(call, FailureKind.CONNECTION, STOPPED);
-            return;
-        }
-        call.attachRequest(request);
-        try {
-            request.send(call);
-        } catch (final RuntimeException e) {
-            later(() -> call.fail(UpstreamFailures.ofThrowable(e, current, false,
-                    Failures.REDACTOR)));
-        }
-    }
-
-    /**
-     * The upstream request. Headers: {@code x-api-key}; {@code anthropic-version} (for a forwarded
-     * request the client's when the router forwards a valid one, else the configured one);
-     * {@code content-type}; {@code accept}; {@code extraHeaders}; the forwarded headers except
-     * reserved and configured ones; {@code anthropic-beta} as the union of the configured and
-     * the forwarded values.
-     */
-    private Request request(final Settings current, final String endpoint, final byte[] body,
-            final boolean stream, final Duration total, final CallOptions options,
-            final boolean forwarded) {
         final Request request = client.newRequest(URI.create(current.baseUrl() + "/v1/"
                         + endpoint))
                 .method(HttpMethod.POST)
@@ -452,49 +326,13 @@ public final class AnthropicProvider implements ModelProvider {
 
 
 
-    /** Runs a step on a client thread ({@link HttpClients#later}). */
-    private void later(final Runnable step) {
-        HttpClients.later(client, step);
-    }
-
-    private void failLater(final Exchange<?> call, final FailureKind kind, final String message) {
-        later(() -> call.fail(kind, 0, message));
-    }
-
-    private static Dictionary<String, Object> serviceProperties(final Settings current) {
-        final Dictionary<String, Object> properties = new Hashtable<>();
-        properties.put(ModelProvider.PROVIDER_ID, current.id());
-        properties.put(DIALECT_PROPERTY, DIALECT);
-        return properties;
-    }
-
-    private static void report(final Settings next, final Settings previous) {
-        for (final String warning : next.warnings()) {
-            LOG.warn("Configuration {}: {}", next.source(), warning);
-        }
-        if (!next.hasKey()) {
-            if (previous == null || previous.hasKey() || !previous.id().equals(next.id())
-                    || !previous.keyHint().equals(next.keyHint())) {
-                LOG.info("provider {}: no API key (set {})", next.id(), next.keyHint());
-            }
-            return;
-        }
-        if (previous == null) {
-            LOG.info("provider {}: {} model(s) at {} (from {})", next.id(),
-                    next.models().size(), next.baseUrl(), next.source());
-        } else {
-            LOG.info("provider {}: configuration updated, {} model(s) at {} (from {})",
-                    next.id(), next.models().size(), next.baseUrl(), next.source());
-        }
-    }
-
     /**
      * The settings in force (for tests).
      *
      * @return the settings
      */
     Settings settings() {
-        return settings;
+        return core.settings();
     }
 
     /**
@@ -503,7 +341,7 @@ public final class AnthropicProvider implements ModelProvider {
      * @return the number of calls not yet finished
      */
     int callsInFlight() {
-        return inFlight.size();
+        return core.callsInFlight();
     }
 
     /**
@@ -512,7 +350,7 @@ public final class AnthropicProvider implements ModelProvider {
      * @return the client
      */
     HttpClient httpClient() {
-        return client;
+        return core.client();
     }
 
     /**

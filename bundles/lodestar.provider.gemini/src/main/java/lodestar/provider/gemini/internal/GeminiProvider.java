@@ -1,20 +1,14 @@
 package lodestar.provider.gemini.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,7 +17,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import lodestar.api.chat.ChatRequest;
-import lodestar.api.health.HealthContributor;
 import lodestar.api.provider.CallOptions;
 import lodestar.api.provider.ChatCall;
 import lodestar.api.provider.ChatListener;
@@ -34,19 +27,16 @@ import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
 import lodestar.api.provider.ProviderFailure;
 import lodestar.provider.common.Configs;
-import lodestar.provider.common.Exchange;
 import lodestar.provider.common.HttpClients;
 import lodestar.provider.common.InvalidConfigException;
 import lodestar.provider.common.Probe;
-import lodestar.provider.common.UpstreamFailures;
+import lodestar.provider.common.ProviderCore;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.util.thread.Scheduler;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -86,7 +76,7 @@ public final class GeminiProvider implements ModelProvider {
     /** The header that carries the API key. */
     static final String KEY_HEADER = "x-goog-api-key";
     /** Service property naming the dialect. */
-    static final String DIALECT_PROPERTY = "lodestar.provider.dialect";
+    static final String DIALECT_PROPERTY = ProviderCore.DIALECT_PROPERTY;
     /** Most threads of the HTTP client (selector, reading answers, running listeners). */
     static final int MAX_THREADS = HttpClients.MAX_THREADS;
     /** Most connections to the upstream; further requests queue in the client. */
@@ -96,7 +86,7 @@ public final class GeminiProvider implements ModelProvider {
     /** Sent as {@code User-Agent} unless a forwarded header replaces it. */
     static final String USER_AGENT = HttpClients.USER_AGENT;
     /** Message of calls ended because the provider stopped. */
-    static final String STOPPED = "provider stopped";
+    static final String STOPPED = ProviderCore.STOPPED;
 
     private static final Logger LOG = LoggerFactory.getLogger(GeminiProvider.class);
     /** A model id, or a resource name such as {@code models/x} or {@code tunedModels/x}. */
@@ -108,16 +98,9 @@ public final class GeminiProvider implements ModelProvider {
     private final Function<String, String> env;
     private final Clock clock;
     private final ObjectMapper mapper;
-    private final HttpClient client;
-    private final Set<Exchange<?>> inFlight = ConcurrentHashMap.newKeySet();
-    private final Object configLock = new Object();
     /** Makes tool call ids unique across calls (Gemini gives none). */
     private final AtomicLong callSeed = new AtomicLong(System.currentTimeMillis());
-    private volatile Settings settings;
-    private volatile boolean active;
-    private volatile ServiceRegistration<ModelProvider> registration;
-    private volatile ServiceRegistration<HealthContributor> health;
-    private final Probe<Settings> probe;
+    private final ProviderCore<Settings> core;
 
     /**
      * Activates with a factory configuration and registers the service.
@@ -132,16 +115,7 @@ public final class GeminiProvider implements ModelProvider {
     public GeminiProvider(final BundleContext context, final GeminiConfig config,
             final Map<String, Object> properties) {
         this(config, properties, System::getenv, Clock.systemUTC());
-        try {
-            registration = context.registerService(ModelProvider.class, this,
-                    serviceProperties(settings));
-            health = context.registerService(HealthContributor.class, probe, null);
-            probe.start();
-        } catch (final RuntimeException e) {
-            // e.g. the bundle is stopping: DS will not deactivate, so release the client here
-            HttpClients.stop(client, settings.id());
-            throw e;
-        }
+        core.register(context, this);
     }
 
     /**
@@ -164,16 +138,9 @@ public final class GeminiProvider implements ModelProvider {
             LOG.error("{}; provider not started", e.getMessage());
             throw e;
         }
-        this.mapper = new ObjectMapper();
-        mapper.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-        mapper.setTypeFactory(mapper.getTypeFactory()
-                .withClassLoader(GeminiProvider.class.getClassLoader()));
-        this.client = HttpClients.start("lodestar-gemini-" + initial.id(),
-                initial.connectTimeout());
-        this.settings = initial;
-        this.probe = probe(client, () -> settings);
-        this.active = true;
-        report(initial, null);
+        this.mapper = ProviderCore.mapper(GeminiProvider.class);
+        this.core = new ProviderCore<>(DIALECT, initial, Failures.REDACTOR,
+                GeminiProvider::probe);
     }
 
     /**
@@ -190,23 +157,10 @@ public final class GeminiProvider implements ModelProvider {
             next = Settings.parse(config, properties, env);
         } catch (final InvalidConfigException e) {
             LOG.error("{}; keeping the previous configuration of provider {}", e.getMessage(),
-                    settings.id());
+                    core.settings().id());
             return;
         }
-        final Settings previous;
-        synchronized (configLock) {
-            previous = settings;
-            if (!next.connectTimeout().equals(previous.connectTimeout())) {
-                // applies to connections opened from now on
-                client.setConnectTimeout(next.connectTimeout().toMillis());
-            }
-            settings = next;
-            final ServiceRegistration<ModelProvider> current = registration;
-            if (current != null && !previous.id().equals(next.id())) {
-                current.setProperties(serviceProperties(next));
-            }
-        }
-        report(next, previous);
+        core.update(next);
     }
 
     /**
@@ -215,36 +169,12 @@ public final class GeminiProvider implements ModelProvider {
      */
     @Deactivate
     void deactivate() {
-        active = false;
-        final ServiceRegistration<ModelProvider> current = registration;
-        registration = null;
-        if (current != null) {
-            try {
-                current.unregister();
-            } catch (final IllegalStateException ignored) {
-                // already unregistered with the bundle
-            }
-        }
-        final ServiceRegistration<HealthContributor> checks = health;
-        health = null;
-        if (checks != null) {
-            try {
-                checks.unregister();
-            } catch (final IllegalStateException ignored) {
-                // already unregistered with the bundle
-            }
-        }
-        probe.stop();
-        for (final Exchange<?> call : List.copyOf(inFlight)) {
-            call.fail(FailureKind.CONNECTION, 0, STOPPED);
-        }
-        HttpClients.stop(client, settings.id());
-        LOG.info("provider {}: stopped", settings.id());
+        core.stop();
     }
 
     @Override
     public String id() {
-        return settings.id();
+        return core.settings().id();
     }
 
     @Override
@@ -254,13 +184,12 @@ public final class GeminiProvider implements ModelProvider {
 
     @Override
     public List<ModelInfo> models() {
-        final Settings current = settings;
-        return active && current.hasKey() ? current.models() : List.of();
+        return core.models();
     }
 
     @Override
     public boolean isAvailable() {
-        return active && settings.hasKey();
+        return core.isAvailable();
     }
 
     @Override
@@ -268,7 +197,7 @@ public final class GeminiProvider implements ModelProvider {
             final ChatListener listener) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
-        final Settings current = settings;
+        final Settings current = core.settings();
         final boolean stream = request.isStreaming();
         final boolean includeUsage = request.streamOptions() != null
                 && Boolean.TRUE.equals(request.streamOptions().includeUsage());
@@ -278,7 +207,7 @@ public final class GeminiProvider implements ModelProvider {
                 request.model(), includeUsage, () -> prefix + calls.getAndIncrement(), listener);
         final String model = request.model() == null ? "" : request.model().trim();
         if (!MODEL.matcher(model).matches()) {
-            failLater(call, FailureKind.BAD_REQUEST, "invalid Gemini model id '"
+            core.failLater(call, FailureKind.BAD_REQUEST, "invalid Gemini model id '"
                     + Failures.sanitize(model, current.apiKey()) + "'");
             return call;
         }
@@ -286,16 +215,18 @@ public final class GeminiProvider implements ModelProvider {
         try {
             body = mapper.writeValueAsBytes(GeminiRequests.translate(request));
         } catch (final UnsupportedRequestException e) {
-            failLater(call, FailureKind.BAD_REQUEST, e.getMessage());
+            core.failLater(call, FailureKind.BAD_REQUEST, e.getMessage());
             return call;
         } catch (final JsonProcessingException e) {
-            failLater(call, FailureKind.BAD_REQUEST, "cannot write the request as JSON: "
+            core.failLater(call, FailureKind.BAD_REQUEST, "cannot write the request as JSON: "
                     + e.getOriginalMessage());
             return call;
         }
         final String resource = model.contains("/") ? model : "models/" + model;
-        start(call, current, resource + (stream ? ":streamGenerateContent?alt=sse"
-                : ":generateContent"), body, options);
+        final String path = resource + (stream ? ":streamGenerateContent?alt=sse"
+                : ":generateContent");
+        core.send(call, current, options, (client, settings, total) -> request(client, settings,
+                path, body, stream, total, options));
         return call;
     }
 
@@ -309,10 +240,10 @@ public final class GeminiProvider implements ModelProvider {
             final ForwardListener listener) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
-        final Settings current = settings;
+        final Settings current = core.settings();
         final Unsupported call = new Unsupported(listener);
         final String endpoint = Failures.sanitize(request.endpoint(), current.apiKey());
-        later(() -> call.fail(new ProviderFailure(FailureKind.NOT_FOUND, 0, "provider "
+        core.later(() -> call.fail(new ProviderFailure(FailureKind.NOT_FOUND, 0, "provider "
                 + current.id() + ": /v1/" + (endpoint.startsWith("/") ? endpoint.substring(1)
                         : endpoint) + " is not supported by the gemini dialect", null, false)));
         return call;
@@ -339,60 +270,10 @@ public final class GeminiProvider implements ModelProvider {
         }
     }
 
-    private void start(final Exchange<?> call, final Settings current, final String path,
-            final byte[] body, final CallOptions given) {
+    private static Request request(final HttpClient client, final Settings current,
+            final String path, final byte[] body, final boolean stream, final Duration total,
+            final CallOptions given) {
         final CallOptions options = given == null ? CallOptions.of(null) : given;
-        if (!active) {
-            failLater(call, FailureKind.CONNECTION, STOPPED);
-            return;
-        }
-        if (!current.hasKey()) {
-            failLater(call, FailureKind.AUTHENTICATION, "provider " + current.id()
-                    + ": no API key (set " + current.keyHint() + ")");
-            return;
-        }
-        final Duration firstByte = HttpClients.positive(options.firstByteTimeout(),
-                current.firstByteTimeout());
-        final Duration total = HttpClients.positive(options.totalTimeout(), current.totalTimeout());
-        final Request request;
-        try {
-            request = request(current, path, body, call.isStream(), total, options);
-        } catch (final IllegalArgumentException e) {
-            failLater(call, FailureKind.BAD_REQUEST, "cannot build the upstream request: "
-                    + e.getMessage());
-            return;
-        }
-        inFlight.add(call);
-        call.onEnd(() -> inFlight.remove(call));
-        if (!active) {
-            failLater(call, FailureKind.CONNECTION, STOPPED);
-            return;
-        }
-        final Scheduler scheduler = client.getScheduler();
-        try {
-            call.attachDeadline(scheduler.schedule(() -> later(() -> call.expire(
-                    "total timeout of " + total.toMillis() + " ms exceeded")),
-                    total.toMillis(), TimeUnit.MILLISECONDS));
-            if (firstByte.compareTo(total) < 0) {
-                call.attachFirstByteTimer(scheduler.schedule(() -> later(() -> call.fail(
-                        FailureKind.TIMEOUT, 0, UpstreamFailures.firstByteTimeout(firstByte))),
-                        firstByte.toMillis(), TimeUnit.MILLISECONDS));
-            }
-        } catch (final RejectedExecutionException e) {
-            failLater(call, FailureKind.CONNECTION, STOPPED);
-            return;
-        }
-        call.attachRequest(request);
-        try {
-            request.send(call);
-        } catch (final RuntimeException e) {
-            later(() -> call.fail(UpstreamFailures.ofThrowable(e, current, false,
-                    Failures.REDACTOR)));
-        }
-    }
-
-    private Request request(final Settings current, final String path, final byte[] body,
-            final boolean stream, final Duration total, final CallOptions options) {
         final Request request = client.newRequest(URI.create(current.baseUrl() + "/" + path))
                 .method(HttpMethod.POST)
                 .idleTimeout(total.toMillis() + IDLE_MARGIN_MS, TimeUnit.MILLISECONDS)
@@ -422,49 +303,13 @@ public final class GeminiProvider implements ModelProvider {
 
 
 
-    /** Runs a step on a client thread ({@link HttpClients#later}). */
-    private void later(final Runnable step) {
-        HttpClients.later(client, step);
-    }
-
-    private void failLater(final Exchange<?> call, final FailureKind kind, final String message) {
-        later(() -> call.fail(kind, 0, message));
-    }
-
-    private static Dictionary<String, Object> serviceProperties(final Settings current) {
-        final Dictionary<String, Object> properties = new Hashtable<>();
-        properties.put(ModelProvider.PROVIDER_ID, current.id());
-        properties.put(DIALECT_PROPERTY, DIALECT);
-        return properties;
-    }
-
-    private static void report(final Settings next, final Settings previous) {
-        for (final String warning : next.warnings()) {
-            LOG.warn("Configuration {}: {}", next.source(), warning);
-        }
-        if (!next.hasKey()) {
-            if (previous == null || previous.hasKey() || !previous.id().equals(next.id())
-                    || !previous.keyHint().equals(next.keyHint())) {
-                LOG.info("provider {}: no API key (set {})", next.id(), next.keyHint());
-            }
-            return;
-        }
-        if (previous == null) {
-            LOG.info("provider {}: {} model(s) at {} (from {})", next.id(),
-                    next.models().size(), next.baseUrl(), next.source());
-        } else {
-            LOG.info("provider {}: configuration updated, {} model(s) at {} (from {})",
-                    next.id(), next.models().size(), next.baseUrl(), next.source());
-        }
-    }
-
     /**
      * The settings in force (for tests).
      *
      * @return the settings
      */
     Settings settings() {
-        return settings;
+        return core.settings();
     }
 
     /**
@@ -473,7 +318,7 @@ public final class GeminiProvider implements ModelProvider {
      * @return the number of calls not yet finished
      */
     int callsInFlight() {
-        return inFlight.size();
+        return core.callsInFlight();
     }
 
     /**
@@ -482,7 +327,7 @@ public final class GeminiProvider implements ModelProvider {
      * @return the client
      */
     HttpClient httpClient() {
-        return client;
+        return core.client();
     }
 
     /**
