@@ -23,8 +23,9 @@ Hyper-parameters (--params JSON file, string or number values; defaults in brack
   epochs [1], max_steps [0 = from epochs], learning_rate [2e-4], batch_size [1],
   grad_accum [8], max_seq_len [2048], lora_r [16], lora_alpha [32], lora_dropout [0.05],
   target_modules [q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj],
-  warmup_steps [0], eval_every [50], seed [42], qlora [auto|on|off],
-  dtype [auto = bf16/fp16 on a GPU | float32]
+  warmup_steps [0], eval_every [50], seed [42], qlora [auto|on|off; true/false too],
+  dtype [auto = bfloat16 on a GPU that has it, else float32 | float32 | bfloat16 | float16]
+  (auto never trains in float16: without a loss scaler its gradients overflow)
 """
 
 import argparse
@@ -46,6 +47,12 @@ DEFAULTS = {
 INTS = {"epochs", "max_steps", "batch_size", "grad_accum", "max_seq_len", "lora_r",
         "lora_alpha", "warmup_steps", "eval_every", "seed"}
 FLOATS = {"learning_rate", "lora_dropout"}
+MINIMA = {"epochs": 1, "max_steps": 0, "batch_size": 1, "grad_accum": 1, "max_seq_len": 8,
+          "lora_r": 1, "lora_alpha": 1, "warmup_steps": 0, "eval_every": 0}
+QLORA = {"auto": "auto", "on": "on", "true": "on", "yes": "on", "1": "on",
+         "off": "off", "false": "off", "no": "off", "0": "off"}
+DTYPES = {"auto": "auto", "float32": "float32", "fp32": "float32", "bfloat16": "bfloat16",
+          "bf16": "bfloat16", "float16": "float16", "fp16": "float16"}
 
 
 def emit(obj):
@@ -74,9 +81,45 @@ def params_from(path, overrides=None):
     if isinstance(out["target_modules"], str):
         out["target_modules"] = [m.strip() for m in out["target_modules"].split(",")
                                  if m.strip()]
-    out["qlora"] = str(out["qlora"]).lower()
-    out["dtype"] = str(out["dtype"]).lower()
+    out["qlora"] = QLORA.get(str(out["qlora"]).strip().lower())
+    if out["qlora"] is None:
+        raise ValueError("qlora must be auto, on or off, not %r" % params_value(path, overrides,
+                                                                              "qlora"))
+    out["dtype"] = DTYPES.get(str(out["dtype"]).strip().lower())
+    if out["dtype"] is None:
+        raise ValueError("dtype must be auto, float32, bfloat16 or float16, not %r"
+                         % params_value(path, overrides, "dtype"))
+    for key, least in MINIMA.items():
+        if out[key] < least:
+            raise ValueError("%s must be at least %s, not %s" % (key, least, out[key]))
+    if not out["learning_rate"] > 0:
+        raise ValueError("learning_rate must be positive, not %s" % out["learning_rate"])
+    if not out["target_modules"]:
+        raise ValueError("target_modules must name at least one module")
     return out
+
+
+def params_value(path, overrides, key):
+    """The raw value of a setting as given (for error messages)."""
+    given = dict(DEFAULTS)
+    if path:
+        with open(path, encoding="utf-8") as f:
+            given.update(json.load(f))
+    given.update(overrides or {})
+    return given.get(key)
+
+
+def dtype_name(setting, cuda, bf16):
+    """The dtype to load the base model in: float32 on a CPU or when asked, else bfloat16
+    where the GPU has it; float16 only when asked for."""
+    if setting != "auto":
+        return setting
+    return "bfloat16" if cuda and bf16 else "float32"
+
+
+def accumulation(grad_accum, batches_per_epoch):
+    """Micro-batches per optimizer step: never more than one epoch holds."""
+    return max(1, min(grad_accum, batches_per_epoch))
 
 
 def read_jsonl(path):
@@ -90,8 +133,9 @@ def read_jsonl(path):
             if not line:
                 continue
             row = json.loads(line)
-            messages = row.get("messages")
+            messages = row.get("messages") if isinstance(row, dict) else None
             if not isinstance(messages, list) or not messages \
+                    or not all(isinstance(m, dict) for m in messages) \
                     or messages[-1].get("role") != "assistant":
                 raise ValueError("%s:%d: not a chat ending with the assistant's answer"
                                  % (path, number))
@@ -192,18 +236,25 @@ def load(base_model, params, torch):
     tokenizer = AutoTokenizer.from_pretrained(base_model)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
+    import transformers
+
     cuda = torch.cuda.is_available()
+    bf16 = cuda and torch.cuda.is_bf16_supported()
+    # transformers 4.56 renamed torch_dtype to dtype (the old name still works, with a warning)
+    version = tuple(int(p) for p in transformers.__version__.split(".")[:2] if p.isdigit())
+    dtype_key = "dtype" if version >= (4, 56) else "torch_dtype"
     kwargs = {}
     if want_qlora(params["qlora"], torch):
         from transformers import BitsAndBytesConfig
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=torch.bfloat16)
+            bnb_4bit_compute_dtype=torch.bfloat16 if bf16 else torch.float16)
         kwargs["device_map"] = {"": 0}
         log("QLoRA: base loaded in 4 bits (Ollama recommends non-quantized LoRA adapters)")
-    elif cuda and params["dtype"] == "auto":
-        kwargs["torch_dtype"] = torch.bfloat16 if torch.cuda.is_bf16_supported() \
-            else torch.float16
+    else:
+        name = dtype_name(params["dtype"], cuda, bf16)
+        kwargs[dtype_key] = getattr(torch, name)
+        log("base loaded in %s" % name)
     model = AutoModelForCausalLM.from_pretrained(base_model, **kwargs)
     if "quantization_config" in kwargs:
         from peft import prepare_model_for_kbit_training
@@ -261,8 +312,11 @@ def train(train_path, validation_path, output, base_model, params, on_step=None)
     log("%d training and %d validation examples (%d too long, skipped)"
         % (len(examples), len(validation), len(encoded) - len(examples)))
     per_epoch = math.ceil(len(examples) / params["batch_size"])
-    steps = params["max_steps"] or max(1, math.ceil(per_epoch * params["epochs"]
-                                                    / params["grad_accum"]))
+    accum = accumulation(params["grad_accum"], per_epoch)
+    if accum != params["grad_accum"]:
+        log("grad_accum %d is more than the %d batches of an epoch: %d"
+            % (params["grad_accum"], per_epoch, accum))
+    steps = params["max_steps"] or max(1, math.ceil(per_epoch * params["epochs"] / accum))
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=params["learning_rate"])
     warmup = params["warmup_steps"]
@@ -277,17 +331,17 @@ def train(train_path, validation_path, output, base_model, params, on_step=None)
     while step < steps:
         for batch in batches(examples, params["batch_size"], pad_id, True, rng):
             out = model(**to_device(batch, device, torch))
-            (out.loss / params["grad_accum"]).backward()
+            (out.loss / accum).backward()
             running += float(out.loss)
             micro += 1
-            if micro % params["grad_accum"]:
+            if micro % accum:
                 continue
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
-            loss = running / params["grad_accum"]
+            loss = running / accum
             running = 0.0
             losses.append(loss)
             line = {"step": step, "loss": round(loss, 6),
@@ -434,7 +488,7 @@ def main(argv=None):
             return 0
         missing = [n for n in ("train", "output", "base_model") if not getattr(args, n)]
         if missing:
-            parser.error("missing --" + ", --".join(m.replace("_", "-") for m in missing))
+            raise ValueError("missing --" + ", --".join(m.replace("_", "-") for m in missing))
         params = params_from(args.params)
         log("hyper-parameters: " + json.dumps(params, sort_keys=True))
         metrics = train(args.train, args.validation, args.output, args.base_model, params)

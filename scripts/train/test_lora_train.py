@@ -84,6 +84,46 @@ class LoraTrainTest(unittest.TestCase):
         last = json.loads(out.getvalue().strip().splitlines()[-1])
         self.assertEqual(last["event"], "error")
 
+    def test_params_are_checked(self):
+        self.assertEqual(lora_train.params_from(None, {"qlora": False})["qlora"], "off")
+        self.assertEqual(lora_train.params_from(None, {"qlora": "TRUE"})["qlora"], "on")
+        self.assertEqual(lora_train.params_from(None, {"dtype": "bf16"})["dtype"], "bfloat16")
+        for bad in ({"qlora": "maybe"}, {"dtype": "int8"}, {"batch_size": 0},
+                    {"grad_accum": 0}, {"max_steps": -1}, {"learning_rate": 0},
+                    {"target_modules": " , "}):
+            with self.assertRaises(ValueError, msg=str(bad)):
+                lora_train.params_from(None, bad)
+
+    def test_auto_dtype_never_trains_in_half_precision_without_bf16(self):
+        self.assertEqual(lora_train.dtype_name("auto", False, False), "float32")
+        self.assertEqual(lora_train.dtype_name("auto", True, False), "float32")
+        self.assertEqual(lora_train.dtype_name("auto", True, True), "bfloat16")
+        self.assertEqual(lora_train.dtype_name("float16", True, False), "float16")
+
+    def test_accumulation_never_spans_more_than_an_epoch(self):
+        self.assertEqual(lora_train.accumulation(8, 3), 3)
+        self.assertEqual(lora_train.accumulation(8, 100), 8)
+        self.assertEqual(lora_train.accumulation(1, 0), 1)
+
+    def test_missing_arguments_follow_the_protocol(self):
+        import io
+        import contextlib
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            rc = lora_train.main(["--train", "t.jsonl"])
+        self.assertEqual(rc, 1)
+        last = json.loads(out.getvalue().strip().splitlines()[-1])
+        self.assertEqual(last, {"event": "error",
+                                "message": "ValueError: missing --output, --base-model"})
+
+    def test_messages_must_be_objects(self):
+        with tempfile.TemporaryDirectory() as d:
+            bad = os.path.join(d, "b.jsonl")
+            with open(bad, "w") as f:
+                f.write('{"messages":["hi", {"role":"assistant","content":"x"}]}\n')
+            with self.assertRaises(ValueError):
+                lora_train.read_jsonl(bad)
+
 
 if __name__ == "__main__":
     unittest.main()
