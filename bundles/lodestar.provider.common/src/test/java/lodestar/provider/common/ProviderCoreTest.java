@@ -13,7 +13,7 @@ import java.util.Collections;
 import java.util.Dictionary;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import lodestar.api.health.HealthContributor;
 import lodestar.api.provider.CallOptions;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ModelProvider;
@@ -21,8 +21,6 @@ import lodestar.api.provider.ProviderFailure;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 
 /** The provider lifecycle and call path shared by the HTTP providers. */
 class ProviderCoreTest {
@@ -147,48 +145,6 @@ class ProviderCoreTest {
         }
     }
 
-    /** A bundle context that records registrations (OSGi's own is tested in the providers). */
-    private static final class Context {
-        final List<Object[]> registered = new CopyOnWriteArrayList<>();
-        final List<String> events = new CopyOnWriteArrayList<>();
-        volatile RuntimeException refuse;
-
-        BundleContext proxy() {
-            return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[] {BundleContext.class}, (p, method, args) -> {
-                        if (!"registerService".equals(method.getName())) {
-                            throw new UnsupportedOperationException(method.getName());
-                        }
-                        if (refuse != null) {
-                            throw refuse;
-                        }
-                        final String name = ((Class<?>) args[0]).getSimpleName();
-                        registered.add(new Object[] {name, args[1], args[2]});
-                        return registration(name);
-                    });
-        }
-
-        private ServiceRegistration<?> registration(final String name) {
-            return (ServiceRegistration<?>) Proxy.newProxyInstance(
-                    getClass().getClassLoader(), new Class<?>[] {ServiceRegistration.class},
-                    (p, method, args) -> {
-                        if ("setProperties".equals(method.getName())) {
-                            events.add(name + " properties " + ((Dictionary<?, ?>) args[0])
-                                    .get(ModelProvider.PROVIDER_ID));
-                            return null;
-                        }
-                        if ("unregister".equals(method.getName())) {
-                            events.add(name + " unregistered");
-                            if (name.equals("HealthContributor")) {
-                                throw new IllegalStateException("already gone");
-                            }
-                            return null;
-                        }
-                        throw new UnsupportedOperationException(method.getName());
-                    });
-        }
-    }
-
     private static ModelProvider provider() {
         return (ModelProvider) Proxy.newProxyInstance(ProviderCoreTest.class.getClassLoader(),
                 new Class<?>[] {ModelProvider.class}, (p, method, args) -> {
@@ -200,47 +156,44 @@ class ProviderCoreTest {
     void theServicesAreRegisteredFollowANewIdAndAreRemovedOnStop() {
         final TestSettings settings = TestSettings.of("http://127.0.0.1:9", KEY);
         final ProviderCore<TestSettings> registered = core(settings);
-        final Context context = new Context();
-        final ModelProvider provider = provider();
-        registered.register(context.proxy(), provider);
-        assertThat(context.registered).hasSize(2);
-        assertThat(context.registered.get(0)[0]).isEqualTo("ModelProvider");
-        assertThat(context.registered.get(0)[1]).isSameAs(provider);
-        final Dictionary<?, ?> properties = (Dictionary<?, ?>) context.registered.get(0)[2];
+        final RecordingContext context = new RecordingContext();
+        registered.register(context.context(), provider());
+        assertThat(context.calls).containsExactly(
+                "registerService " + ModelProvider.class.getName(),
+                "registerService " + HealthContributor.class.getName());
+        final Dictionary<?, ?> properties = context.properties.get(0);
         assertThat(Collections.list(properties.keys())).hasSize(2);
         assertThat(properties.get(ModelProvider.PROVIDER_ID)).isEqualTo("test");
         assertThat(properties.get(ProviderCore.DIALECT_PROPERTY)).isEqualTo("test");
-        assertThat(context.registered.get(1)[0]).isEqualTo("HealthContributor");
-        assertThat(context.registered.get(1)[1]).isInstanceOf(Probe.class);
+        assertThat(context.properties.get(1)).isNull();
 
         registered.update(new TestSettings("test", settings.baseUrl(), null, "OTHER_KEY",
                 Duration.ofSeconds(2), Duration.ofSeconds(1)));
         assertThat(registered.client().getConnectTimeout()).isEqualTo(2000);
         assertThat(registered.isAvailable()).isFalse();
-        assertThat(context.events).isEmpty();
+        assertThat(context.calls).hasSize(2);
         final TestSettings renamed = new TestSettings("renamed", settings.baseUrl(), KEY, null,
                 Duration.ofSeconds(2), Duration.ofSeconds(1));
         registered.update(renamed);
         assertThat(registered.settings()).isSameAs(renamed);
-        assertThat(context.events).containsExactly("ModelProvider properties renamed");
+        assertThat(context.calls).endsWith("setProperties");
+        assertThat(context.properties.get(2).get(ModelProvider.PROVIDER_ID)).isEqualTo("renamed");
 
         core = null;
         registered.stop();
-        assertThat(context.events).containsExactly("ModelProvider properties renamed",
-                "ModelProvider unregistered", "HealthContributor unregistered");
+        assertThat(context.calls).endsWith("setProperties", "unregister", "unregister");
         registered.stop();
-        assertThat(context.events).hasSize(3);
+        assertThat(context.calls).hasSize(5);
     }
 
     @Test
     void aRefusedRegistrationStopsTheClient() {
         final ProviderCore<TestSettings> refused = core(TestSettings.of("http://h", KEY));
         core = null;
-        final Context context = new Context();
-        context.refuse = new IllegalStateException("bundle stopping");
         final HttpClient client = refused.client();
-        assertThatThrownBy(() -> refused.register(context.proxy(), provider()))
-                .isSameAs(context.refuse);
+        assertThatThrownBy(() -> refused.register(RecordingContext.refusing("bundle stopping"),
+                provider())).isInstanceOf(IllegalStateException.class)
+                .hasMessage("bundle stopping");
         assertThat(client.isStopped()).isTrue();
         assertThat(refused.isAvailable()).isFalse();
     }

@@ -2,100 +2,38 @@ package lodestar.provider.openai.internal;
 
 import static lodestar.provider.openai.internal.Fixtures.config;
 import static lodestar.provider.openai.internal.Fixtures.properties;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.reflect.Proxy;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Dictionary;
-import java.util.List;
 import java.util.Map;
-import lodestar.api.health.HealthContributor;
 import lodestar.api.provider.ModelProvider;
-import org.junit.jupiter.api.Test;
+import lodestar.provider.common.RegistrationContract;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 
 /** The component registers its service itself, with the provider id and the dialect. */
-class RegistrationTest {
+class RegistrationTest extends RegistrationContract {
 
-    private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
-    private final List<Dictionary<?, ?>> properties =
-            Collections.synchronizedList(new ArrayList<>());
-
-    private BundleContext context() {
-        final ClassLoader loader = getClass().getClassLoader();
-        final ServiceRegistration<?> registration = (ServiceRegistration<?>) Proxy
-                .newProxyInstance(loader, new Class<?>[] {ServiceRegistration.class},
-                        (proxy, method, args) -> {
-                            calls.add(method.getName());
-                            if ("setProperties".equals(method.getName())) {
-                                properties.add((Dictionary<?, ?>) args[0]);
-                            }
-                            if ("unregister".equals(method.getName())) {
-                                throw new IllegalStateException("already unregistered");
-                            }
-                            return null;
-                        });
-        return (BundleContext) Proxy.newProxyInstance(loader,
-                new Class<?>[] {BundleContext.class}, (proxy, method, args) -> {
-                    if ("registerService".equals(method.getName())) {
-                        calls.add("registerService " + ((Class<?>) args[0]).getName());
-                        properties.add((Dictionary<?, ?>) args[2]);
-                        return registration;
-                    }
-                    return null;
-                });
+    @Override
+    protected ModelProvider activate(final BundleContext context,
+            final Map<String, Object> props) {
+        return new OpenAiProvider(context, config(props), props);
     }
 
-    @Test
-    void theServiceCarriesTheIdAndDialectAndFollowsIdChanges() {
-        final Map<String, Object> props = properties("https://api.example.com/v1");
-        final OpenAiProvider provider = new OpenAiProvider(context(), config(props), props);
-
-        assertThat(calls).containsExactly("registerService " + ModelProvider.class.getName(),
-                "registerService " + HealthContributor.class.getName());
-        final Dictionary<?, ?> registered = properties.get(0);
-        assertThat(registered.size()).isEqualTo(2);
-        assertThat(registered.get(ModelProvider.PROVIDER_ID)).isEqualTo("openai-test");
-        assertThat(registered.get("lodestar.provider.dialect")).isEqualTo("openai");
-
-        props.put("models", "other");
-        provider.modified(config(props), props);
-        assertThat(calls).hasSize(2);
-
-        props.put("id", "openai");
-        provider.modified(config(props), props);
-        assertThat(calls).endsWith("setProperties");
-        assertThat(properties.get(2).get(ModelProvider.PROVIDER_ID)).isEqualTo("openai");
-
-        provider.deactivate();
-        assertThat(calls).endsWith("unregister");
-        assertThat(provider.isAvailable()).isFalse();
+    @Override
+    protected void modify(final ModelProvider provider, final Map<String, Object> props) {
+        ((OpenAiProvider) provider).modified(config(props), props);
     }
 
-    @Test
-    void anInvalidConfigurationRegistersNothing() {
-        final Map<String, Object> props = properties("https://api.example.com/v1");
-        props.put("totalTimeoutMs", "-5");
-        assertThatThrownBy(() -> new OpenAiProvider(context(), config(props), props))
-                .hasMessageContaining("totalTimeoutMs must be positive (is -5)");
-        assertThat(calls).isEmpty();
+    @Override
+    protected void deactivate(final ModelProvider provider) {
+        ((OpenAiProvider) provider).deactivate();
     }
 
-    @Test
-    void aFailedRegistrationStopsTheHttpClient() {
-        final Map<String, Object> props = properties("https://api.example.com/v1");
-        props.put("id", "unregistrable");
-        final BundleContext stopping = (BundleContext) Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
-                (proxy, method, args) -> {
-                    throw new IllegalStateException("bundle is stopping");
-                });
-        assertThatThrownBy(() -> new OpenAiProvider(stopping, config(props), props))
-                .isInstanceOf(IllegalStateException.class).hasMessage("bundle is stopping");
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(thread -> thread.isAlive()
-                && thread.getName().startsWith("lodestar-openai-unregistrable-"));
+    @Override
+    protected Map<String, Object> validProperties() {
+        return properties("https://api.example.com/v1");
+    }
+
+    @Override
+    protected String dialect() {
+        return OpenAiProvider.DIALECT;
     }
 }
