@@ -520,6 +520,33 @@ class LearningE2E {
             assertThat(version(2).path("state").asText()).as("the experiment never promotes")
                     .isEqualTo("approved");
 
+            // stopped over HTTP: a candidate session goes to the live version, the figures stay;
+            // started again from Gogo: it goes back to the candidate
+            String candidateSession = null;
+            for (final String session : sessions) {
+                if (candidateSession == null && toCandidate(session)) {
+                    candidateSession = session;
+                }
+            }
+            assertThat(candidateSession).isNotNull();
+            final JsonNode stopped = postOk("/api/learning/ab/coder/stop", "{\"by\":\"qa\"}");
+            assertThat(stopped.path("state").asText()).isEqualTo("stopped");
+            assertThat(stopped.path("changedBy").asText()).endsWith("(qa)");
+            final HttpResponse<String> whileStopped = chat("coder", candidateSession,
+                    "while stopped");
+            assertThat(header(whileStopped, "x-lodestar-model")).isEqualTo("local/" + V1);
+            assertThat(header(whileStopped, "x-lodestar-route")).contains("ab:live " + V1)
+                    .contains("experiment stopped");
+            final JsonNode status = getJson("/api/learning/ab");
+            assertThat(status.path("status").path("coder").path("state").asText())
+                    .isEqualTo("stopped");
+            assertThat(status.path("experiments").path("coder").path("candidate")
+                    .path("requests").asInt()).isEqualTo(perArm.get("candidate"));
+            assertThat(lodestar.script("shell.sh", "lodestar:ab start coder").output())
+                    .contains("experiment coder: running");
+            assertThat(header(chat("coder", candidateSession, "started again"),
+                    "x-lodestar-model")).isEqualTo("local/" + V2);
+
             // 8. promote v2: the virtual model now serves v2 to every session
             assertThat(postOk("/api/learning/models/coder/2/promote", "{}").path("state")
                     .asText()).isEqualTo("live");

@@ -63,18 +63,24 @@ class AssetsTest {
                 js.indexOf("async function detail("));
         assertThat(post).contains("'Content-Type': 'application/json'")
                 .contains("JSON.stringify(body)").contains("credentials: 'same-origin'");
-        // routing changes (approve, promote, roll back, override) go through perform(), and
-        // every call of perform() comes after a confirmation in the same click handler
+        // routing changes (approve, promote, roll back, override, an experiment's start and
+        // stop) go through perform(), and every call of perform() comes after a confirmation
+        // in the same click handler
         final String action = js.substring(js.indexOf("function actionFor("),
                 js.indexOf("async function perform("));
         assertThat(action.indexOf("await confirmAction(")).as("confirmation before the action")
                 .isPositive().isLessThan(action.indexOf("await perform("));
         final String override = js.substring(js.indexOf("function overrideButton("),
-                js.indexOf("/** The A/B experiments"));
+                js.indexOf("/** The start or stop button"));
         assertThat(override.indexOf("await confirmAction(")).as("confirmation before override")
                 .isPositive().isLessThan(override.indexOf("await perform("));
+        final String experiment = js.substring(js.indexOf("function experimentButton("),
+                js.indexOf("/** The A/B experiments"));
+        assertThat(experiment.indexOf("await confirmAction(")).as("confirmation before an "
+                + "experiment starts or stops").isPositive()
+                .isLessThan(experiment.indexOf("await perform("));
         assertThat(Pattern.compile("await perform\\(").matcher(js).results().count())
-                .as("perform() called only from those two handlers").isEqualTo(2);
+                .as("perform() called only from those three handlers").isEqualTo(3);
     }
 
     @Test

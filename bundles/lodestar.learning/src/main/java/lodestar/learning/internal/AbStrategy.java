@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -13,11 +14,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import java.util.function.LongSupplier;
 import lodestar.api.chat.ChatMessage;
 import lodestar.api.event.RequestEvent;
@@ -52,7 +60,11 @@ import org.slf4j.LoggerFactory;
  * requests ({@value #RECENT_MAX} at most, none older than 24 h). An arm's
  * figures start again when it sends to another model (promotion, rollback, new candidate). The
  * registry is read off the request path, every 5 s and at once after each change of the
- * registry; the figures live in memory (reset by a restart).
+ * registry. Every routed request is also stored ({@link AbStore}, written in batches off the
+ * request path), so the figures and the ratings of recent requests are read back after a
+ * restart. An experiment is started and stopped per virtual model ({@code lodestar:ab start
+ * MODEL [PERCENT]}, {@code lodestar:ab stop MODEL}, or over HTTP): stopped, no request goes to
+ * the candidate, not even as fail-over, and the figures stay for the report.
  */
 @Component(service = {RoutingStrategy.class, RequestListener.class, AbStrategy.class},
         property = {RoutingStrategy.STRATEGY_NAME + "=ab", "osgi.command.scope=lodestar",
@@ -72,6 +84,12 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
     static final int EARLY_MAX = 10_000;
     /** How long a rating waits for its request's event. */
     static final long EARLY_MAX_AGE_MS = TimeUnit.MINUTES.toMillis(5);
+    /** The most routed requests waiting to be stored; beyond it they are counted as dropped. */
+    static final int UNSAVED_MAX = 100_000;
+    /** How often the routed requests are stored. */
+    static final long FLUSH_MS = 500;
+    /** A virtual model name as the commands and the HTTP API accept it. */
+    private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,199}");
 
     /** Live and candidate Ollama names of a registry model. */
     record Arms(String live, String candidate) {
@@ -105,6 +123,31 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
 
         Figures(final long sequence) {
             this.sequence = sequence;
+        }
+
+        /**
+         * Figures read back from their stored sums.
+         *
+         * @param sequence the order of the arm's first traffic
+         * @param s the sums
+         * @return the figures
+         */
+        static Figures of(final long sequence, final AbStore.Sums s) {
+            final Figures f = new Figures(sequence);
+            f.requests = s.requests();
+            f.errors = s.errors();
+            f.escalations = s.escalations();
+            f.latencyMean = s.requests() == 0 ? 0 : s.latencySum() / s.requests();
+            f.latencyM2 = Math.max(0, s.latencySquares() - s.requests() * f.latencyMean
+                    * f.latencyMean);
+            f.costed = s.costed();
+            f.costSum = s.costSum();
+            f.costSquares = s.costSquares();
+            f.rated = s.rated();
+            f.positive = s.positive();
+            f.ratingSum = s.ratingSum();
+            f.ratingSquares = s.ratingSquares();
+            return f;
         }
 
         synchronized void add(final boolean error, final boolean escalated, final double ms,
@@ -253,6 +296,22 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
     private final AtomicLong sequence = new AtomicLong();
     private final ScheduledExecutorService refresher;
     private final Runnable onChange = this::refresh;
+    private final AbStore abStore;
+    /** Stores the routed requests: reads them back first, then writes in batches. */
+    private final ScheduledExecutorService writer;
+    private final ConcurrentLinkedQueue<AbStore.Row> unsaved = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger unsavedCount = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong saveFailures = new AtomicLong();
+    /** Requests routed before the stored figures were read back; guarded by {@link #recent}. */
+    private final List<AbStore.Row> pending = new ArrayList<>();
+    /** Whether the stored figures were read back; guarded by {@link #recent}. */
+    private boolean loaded;
+    private volatile Map<String, AbStore.Experiment> experiments = Map.of();
+    /** Counted down once the stored figures were read back. */
+    private final CountDownLatch ready = new CountDownLatch(1);
+    /** The virtual models this strategy routed since it started. */
+    private final Set<String> routed = ConcurrentHashMap.newKeySet();
 
     /**
      * Activates.
@@ -278,6 +337,16 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
             thread.setDaemon(true);
             return thread;
         });
+        this.abStore = new AbStore(store.dataSource());
+        this.writer = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread thread = new Thread(r, "lodestar-learning-ab-store");
+            thread.setDaemon(true);
+            return thread;
+        });
+        // first read back, then write: the requests routed meanwhile are counted once
+        writer.execute(this::load);
+        writer.scheduleWithFixedDelay(this::flush, FLUSH_MS, FLUSH_MS, TimeUnit.MILLISECONDS);
+        writer.scheduleWithFixedDelay(this::expireStored, 1, 1, TimeUnit.DAYS);
         refresher.scheduleWithFixedDelay(this::refresh, 0, 5, TimeUnit.SECONDS);
         registry.addListener(onChange);
         store.addRatingListener(onRating);
@@ -288,6 +357,120 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         store.removeRatingListener(onRating);
         registry.removeListener(onChange);
         refresher.shutdown();
+        writer.shutdown();
+        try {
+            if (writer.awaitTermination(5, TimeUnit.SECONDS)) {
+                flush();
+            } else {
+                writer.shutdownNow();
+            }
+        } catch (final InterruptedException e) {
+            writer.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        if (unsavedCount.get() > 0) {
+            LOG.warn("A/B: {} routed request(s) not stored at shutdown (their figures are "
+                    + "lost with this run)", unsavedCount.get());
+        }
+    }
+
+    /**
+     * Reads back the stored figures (sums per arm and model, with the ratings of their
+     * requests) and the requests of the last 24 h for their later ratings, then counts the
+     * requests routed meanwhile. Runs first on the writer thread.
+     */
+    void load() {
+        List<AbStore.Sums> sums = List.of();
+        List<AbStore.Recent> stored = List.of();
+        try {
+            abStore.expire(clock.getAsLong());
+            sums = abStore.sums();
+            stored = abStore.recent(clock.getAsLong() - recentMaxAgeMs, recentMax);
+        } catch (final SQLException | RuntimeException e) {
+            LOG.warn("A/B: cannot read back the stored figures, counting from zero: {}",
+                    e.getMessage());
+        }
+        synchronized (recent) {
+            for (final AbStore.Sums s : sums) {
+                figures.put(new Key(s.model(), s.arm(), s.target()),
+                        Figures.of(sequence.incrementAndGet(), s));
+            }
+            for (final AbStore.Recent r : stored) {
+                final Figures arm = figures.get(new Key(r.row().model(), r.row().arm(),
+                        r.row().target()));
+                if (arm != null) {
+                    final Served served = new Served(arm, r.row().atMs());
+                    served.rating = r.rating();
+                    recent.put(r.row().requestId(), served);
+                }
+            }
+            for (final Iterator<Map.Entry<String, Early>> i = early.entrySet().iterator();
+                    i.hasNext();) {
+                final Map.Entry<String, Early> e = i.next();
+                final Served served = recent.get(e.getKey());
+                if (served != null) {
+                    served.figures.addRating(served.rating, e.getValue().rating());
+                    served.rating = e.getValue().rating();
+                    i.remove();
+                }
+            }
+            loaded = true;
+            pending.forEach(this::count);
+            pending.clear();
+        }
+        ready.countDown();
+        if (!sums.isEmpty()) {
+            LOG.info("A/B: figures of {} arm(s) read back", sums.size());
+        }
+    }
+
+    /**
+     * Waits until the stored figures were read back (for tests).
+     *
+     * @return whether they were within 10 s
+     * @throws InterruptedException when interrupted
+     */
+    boolean awaitLoaded() throws InterruptedException {
+        return ready.await(10, TimeUnit.SECONDS);
+    }
+
+    /** Stores the routed requests waiting, in batches; kept for the next round on failure. */
+    void flush() {
+        final List<AbStore.Row> batch = new ArrayList<>();
+        AbStore.Row row;
+        while ((row = unsaved.peek()) != null) {
+            batch.add(row);
+            unsaved.poll();
+            if (batch.size() == 1000 || unsaved.isEmpty()) {
+                try {
+                    abStore.save(batch);
+                } catch (final SQLException | RuntimeException e) {
+                    if (saveFailures.getAndIncrement() % 100 == 0) {
+                        LOG.warn("A/B: cannot store {} routed request(s), retrying: {}",
+                                batch.size(), e.getMessage());
+                    }
+                    // back to the queue, in order, for the next round
+                    final List<AbStore.Row> rest = new ArrayList<>(batch);
+                    rest.addAll(unsaved);
+                    unsaved.clear();
+                    unsaved.addAll(rest);
+                    return;
+                }
+                unsavedCount.addAndGet(-batch.size());
+                batch.clear();
+            }
+        }
+    }
+
+    private void expireStored() {
+        try {
+            final int deleted = abStore.expire(clock.getAsLong());
+            if (deleted > 0) {
+                LOG.info("A/B: {} routed request(s) older than 90 days deleted", deleted);
+            }
+        } catch (final SQLException | RuntimeException e) {
+            LOG.warn("A/B: cannot delete old routed requests: {}", e.getMessage());
+        }
     }
 
     /**
@@ -310,9 +493,106 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
                     .map(v -> deployed(v)).orElse(null))));
             arms.keySet().retainAll(next.keySet());
             arms.putAll(next);
+            experiments = Map.copyOf(abStore.experiments());
         } catch (final SQLException | RuntimeException e) {
             LOG.debug("A/B: cannot read the registry: {}", e.getMessage());
         }
+    }
+
+    /**
+     * Starts (or restarts, or changes the share of) the experiment of a virtual model.
+     *
+     * @param model the virtual model (its configuration has {@code strategy=ab})
+     * @param percent the candidate's share of sessions, 0..100; {@code null} for the
+     *     configured {@code candidatePercent}
+     * @param actor who
+     * @return the new state
+     * @throws SQLException on a database error
+     */
+    AbStore.Experiment start(final String model, final Integer percent, final String actor)
+            throws SQLException {
+        if (percent != null && (percent < 0 || percent > 100)) {
+            throw new IllegalArgumentException("percent must be 0..100, not " + percent);
+        }
+        return set(new AbStore.Experiment(checkedModel(model), true, percent,
+                clock.getAsLong(), actor));
+    }
+
+    /**
+     * Stops the experiment of a virtual model: its sessions all go to the live version, the
+     * candidate is not even a fail-over target; the figures stay.
+     *
+     * @param model the virtual model
+     * @param actor who
+     * @return the new state
+     * @throws SQLException on a database error
+     */
+    AbStore.Experiment stop(final String model, final String actor) throws SQLException {
+        return set(new AbStore.Experiment(checkedModel(model), false, null, clock.getAsLong(),
+                actor));
+    }
+
+    private AbStore.Experiment set(final AbStore.Experiment experiment) throws SQLException {
+        abStore.set(experiment);
+        experiments = Map.copyOf(abStore.experiments());
+        LOG.info("A/B: experiment {} {}{} by {}", experiment.model(), experiment.running()
+                ? "running" : "stopped", experiment.percent() == null ? ""
+                : " at " + experiment.percent() + "%", experiment.changedBy());
+        return experiment;
+    }
+
+    private static String checkedModel(final String model) {
+        final String name = model == null ? "" : model.trim();
+        if (!MODEL_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("not a virtual model name: '"
+                    + LearningStore.truncate(name, 60) + "'");
+        }
+        return name;
+    }
+
+    /**
+     * The experiments: every virtual model routed by this strategy since it started, or whose
+     * state was set, with its state.
+     *
+     * @return virtual model to {@code state} ({@code running}/{@code stopped}),
+     *     {@code candidatePercent} (the share set by start, {@code null} for the configured
+     *     one), {@code changedAt}, {@code changedBy} (both {@code null} when never set) and
+     *     {@code routed} (whether it was routed since the start)
+     */
+    Map<String, Map<String, Object>> status() {
+        final Map<String, AbStore.Experiment> set = experiments;
+        final Set<String> names = new TreeSet<>(routed);
+        names.addAll(set.keySet());
+        final Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        for (final String name : names) {
+            final AbStore.Experiment e = set.get(name);
+            final Map<String, Object> row = new LinkedHashMap<>();
+            row.put("state", e == null || e.running() ? "running" : "stopped");
+            row.put("candidatePercent", e == null ? null : e.percent());
+            row.put("changedAt", e == null ? null
+                    : Instant.ofEpochMilli(e.changedMs()).toString());
+            row.put("changedBy", e == null ? null : e.changedBy());
+            row.put("routed", routed.contains(name));
+            out.put(name, row);
+        }
+        return out;
+    }
+
+    /**
+     * How the storage of the routed requests is doing.
+     *
+     * @return {@code loaded} (stored figures read back), {@code unsaved} (waiting),
+     *     {@code dropped} (not stored: the queue was full), {@code saveFailures}
+     */
+    Map<String, Object> storage() {
+        final Map<String, Object> out = new LinkedHashMap<>();
+        synchronized (recent) {
+            out.put("loaded", loaded);
+        }
+        out.put("unsaved", unsavedCount.get());
+        out.put("dropped", dropped.get());
+        out.put("saveFailures", saveFailures.get());
+        return out;
     }
 
     private static String deployed(final ModelRegistry.Version v) {
@@ -334,10 +614,16 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
                 : fromRegistry.live());
         final String candidate = first(settings.get("candidate"), fromRegistry == null ? null
                 : fromRegistry.candidate());
-        final int percent = percent(settings.get("candidatePercent"));
+        final String virtualModel = String.valueOf(context.virtualModel());
+        routed.add(virtualModel);
+        final AbStore.Experiment experiment = experiments.get(virtualModel);
+        final boolean stopped = experiment != null && !experiment.running();
+        final int percent = stopped ? 0 : experiment != null && experiment.percent() != null
+                ? experiment.percent() : percent(settings.get("candidatePercent"));
         final int bucket = bucket(stickyKey(context));
         final Optional<ModelInfo> liveModel = find(context.available(), live);
-        final Optional<ModelInfo> candidateModel = find(context.available(), candidate);
+        final Optional<ModelInfo> candidateModel = stopped ? Optional.empty()
+                : find(context.available(), candidate);
         final boolean toCandidate = candidateModel.isPresent() && bucket < percent;
         final List<ModelInfo> order = new ArrayList<>();
         (toCandidate ? candidateModel : liveModel).ifPresent(order::add);
@@ -356,8 +642,8 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
                 : liveModel.filter(order.get(0)::equals).isPresent() ? "live" : "fallback";
         return new RouteDecision(order, NAME, String.format(Locale.ROOT,
                 "ab:%s %s (bucket %d, candidate %d%%%s)", arm, order.isEmpty() ? "-"
-                : order.get(0).id(), bucket, percent, candidateModel.isEmpty()
-                ? ", no candidate available" : ""));
+                : order.get(0).id(), bucket, percent, stopped ? ", experiment stopped"
+                : candidateModel.isEmpty() ? ", no candidate available" : ""));
     }
 
     @Override
@@ -372,13 +658,36 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         }
         final boolean escalated = event.attempts() > 1 || (event.model() != null
                 && !event.model().equals(words[1]));
-        final Figures arm = figures.computeIfAbsent(new Key(String.valueOf(
-                event.requestedModel()), words[0], words[1]),
-                k -> new Figures(sequence.incrementAndGet()));
-        arm.add(!event.isSuccess(), escalated, event.latency().toNanos() / 1e6,
+        final AbStore.Row row = new AbStore.Row(event.requestId() != null
+                ? event.requestId() : "unidentified-" + UUID.randomUUID(),
+                String.valueOf(event.requestedModel()), words[0], words[1], clock.getAsLong(),
+                !event.isSuccess(), escalated, event.latency().toNanos() / 1e6,
                 event.costUsd());
-        if (event.requestId() != null) {
-            remember(event.requestId(), arm);
+        synchronized (recent) {
+            if (loaded) {
+                count(row);
+            } else {
+                pending.add(row);
+            }
+        }
+        if (unsavedCount.incrementAndGet() <= UNSAVED_MAX) {
+            unsaved.add(row);
+        } else {
+            unsavedCount.decrementAndGet();
+            if (dropped.getAndIncrement() % 1000 == 0) {
+                LOG.warn("A/B: {} routed request(s) waiting to be stored; this one is counted "
+                        + "in memory only (dropped so far: {})", UNSAVED_MAX, dropped.get());
+            }
+        }
+    }
+
+    /** Counts a routed request in its arm's figures; the caller holds {@link #recent}. */
+    private void count(final AbStore.Row row) {
+        final Figures arm = figures.computeIfAbsent(new Key(row.model(), row.arm(),
+                row.target()), k -> new Figures(sequence.incrementAndGet()));
+        arm.add(row.error(), row.escalated(), row.latencyMs(), row.costUsd());
+        if (!row.requestId().startsWith("unidentified-")) {
+            remember(row.requestId(), arm);
         }
     }
 
@@ -538,6 +847,16 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         final StringBuilder out = new StringBuilder();
         arms.forEach((name, a) -> out.append(String.format(Locale.ROOT,
                 "registry %s: live %s, candidate %s%n", name, a.live(), a.candidate())));
+        status().forEach((name, s) -> out.append(String.format(Locale.ROOT,
+                "experiment %s: %s%s%s%n", name, s.get("state"),
+                s.get("candidatePercent") == null ? "" : " at " + s.get("candidatePercent") + "%",
+                s.get("changedBy") == null ? "" : " (" + s.get("changedBy") + ", "
+                        + s.get("changedAt") + ")")));
+        final Map<String, Object> storage = storage();
+        if (((Number) storage.get("unsaved")).longValue() > 1000
+                || ((Number) storage.get("dropped")).longValue() > 0) {
+            out.append(String.format(Locale.ROOT, "storage: %s%n", storage));
+        }
         final String row = "%-12s %-10s %-20s %6s %-22s %-22s %-24s %-32s %5s %-22s %s%n";
         out.append(String.format(Locale.ROOT, row, "MODEL", "ARM", "SENT TO", "REQS",
                 "ERRORS [95% CI]", "ESCALATED [95% CI]", "LATENCY MS [95% CI]",
@@ -568,6 +887,62 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         }));
         differences.forEach(out::append);
         return out.toString();
+    }
+
+    /**
+     * Gogo {@code lodestar:ab start MODEL} / {@code lodestar:ab stop MODEL}.
+     *
+     * @param action {@code start} or {@code stop}
+     * @param model the virtual model
+     * @return the new state
+     * @throws SQLException on a database error
+     */
+    @Descriptor("ab start MODEL: runs the experiment of a virtual model (strategy ab) with its "
+            + "configured candidatePercent; ab stop MODEL: every session to the live version, "
+            + "figures kept")
+    public String ab(@Descriptor("start | stop") final String action,
+            @Descriptor("virtual model") final String model) throws SQLException {
+        return command(action, model, null);
+    }
+
+    /**
+     * Gogo {@code lodestar:ab start MODEL PERCENT}.
+     *
+     * @param action {@code start}
+     * @param model the virtual model
+     * @param percent the candidate's share of sessions, 0..100
+     * @return the new state
+     * @throws SQLException on a database error
+     */
+    @Descriptor("ab start MODEL PERCENT: runs the experiment with the candidate's share of "
+            + "sessions set to PERCENT (0..100) instead of the configured one")
+    public String ab(@Descriptor("start") final String action,
+            @Descriptor("virtual model") final String model,
+            @Descriptor("candidate share, 0..100") final int percent) throws SQLException {
+        if (!"start".equals(action)) {
+            throw new IllegalArgumentException("usage: ab start MODEL PERCENT");
+        }
+        return command(action, model, percent);
+    }
+
+    private String command(final String action, final String model, final Integer percent)
+            throws SQLException {
+        final String actor = "gogo:" + LearningCommands.user();
+        final AbStore.Experiment e;
+        if ("start".equals(action)) {
+            e = start(model, percent, actor);
+        } else if ("stop".equals(action) && percent == null) {
+            e = stop(model, actor);
+        } else {
+            throw new IllegalArgumentException("usage: ab start MODEL [PERCENT] | ab stop MODEL");
+        }
+        return String.format(Locale.ROOT, "experiment %s: %s%s%s%n", e.model(),
+                e.running() ? "running" : "stopped", e.percent() == null
+                ? (e.running() ? " (candidate share as configured)" : "")
+                : " (candidate " + e.percent() + "% of sessions)",
+                routed.contains(e.model()) ? "" : "; no request routed by ab for this virtual "
+                + "model since the start: is lodestar.router.model-" + e.model()
+                + ".cfg set to strategy=ab?");
     }
 
     private static String signed(final Object value, final double scale, final String unit) {

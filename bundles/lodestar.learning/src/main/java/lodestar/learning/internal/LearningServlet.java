@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -152,7 +153,14 @@ public final class LearningServlet extends HttpServlet {
                     final Map<String, Object> out = new LinkedHashMap<>();
                     out.put("arms", current.arms());
                     out.put("experiments", current.report());
+                    out.put("status", current.status());
+                    out.put("storage", current.storage());
                     return out;
+                }
+                if (n == 3 && post && current != null && ("start".equals(parts.get(2))
+                        || "stop".equals(parts.get(2)))) {
+                    return experiment(current, parts.get(1), "start".equals(parts.get(2)),
+                            Http.body(request), who);
                 }
                 break;
             default:
@@ -202,6 +210,27 @@ public final class LearningServlet extends HttpServlet {
         }
         throw notFound("endpoint /api/learning/" + String.join("/", parts) + " ("
                 + (post ? "POST" : "GET") + ")");
+    }
+
+    private static Map<String, Object> experiment(final AbStrategy ab, final String model,
+            final boolean start, final JsonNode body, final String who)
+            throws SQLException, Http.Failure {
+        final JsonNode share = body.get("percent");
+        if (share != null && !share.isNull() && (!start || !share.isInt())) {
+            throw new Http.Failure(400, "invalid_parameter", start
+                    ? "percent must be an integer 0..100" : "stop takes no percent");
+        }
+        final AbStore.Experiment e = start
+                ? ab.start(model, share == null || share.isNull() ? null : share.asInt(),
+                        actor(body, who))
+                : ab.stop(model, actor(body, who));
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model", e.model());
+        out.put("state", e.running() ? "running" : "stopped");
+        out.put("candidatePercent", e.percent());
+        out.put("changedAt", Instant.ofEpochMilli(e.changedMs()).toString());
+        out.put("changedBy", e.changedBy());
+        return out;
     }
 
     private static String actor(final JsonNode body, final String who) {

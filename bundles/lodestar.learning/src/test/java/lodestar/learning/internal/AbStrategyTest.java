@@ -39,7 +39,12 @@ class AbStrategyTest {
         store = Fixtures.store(dir, new AtomicLong(1), "ollamaUrl", "");
         registry = new ModelRegistry(store, new OllamaDeployer(HttpClient.newHttpClient(),
                 Duration.ofSeconds(1)));
-        ab = new AbStrategy(registry, store);
+        ab = loaded(new AbStrategy(registry, store));
+    }
+
+    static AbStrategy loaded(final AbStrategy strategy) throws InterruptedException {
+        assertThat(strategy.awaitLoaded()).as("stored A/B figures read back").isTrue();
+        return strategy;
     }
 
     @AfterEach
@@ -503,11 +508,11 @@ class AbStrategyTest {
     }
 
     @Test
-    void aRatingMayArriveBeforeItsRequestAndOldRequestsAreForgotten() {
+    void aRatingMayArriveBeforeItsRequestAndOldRequestsAreForgotten() throws Exception {
         final AtomicLong now = new AtomicLong(1_000_000);
         ab.deactivate();
         // at most 2 requests remembered, for 1 s
-        ab = new AbStrategy(registry, store, now::get, 2, 1000);
+        ab = loaded(new AbStrategy(registry, store, now::get, 2, 1000));
         // request events are delivered asynchronously: a fast client may rate first
         ab.rated("early", 1);
         ab.onRequest(rated("early", "live", "lodestar-coder:v1"));
@@ -538,6 +543,155 @@ class AbStrategyTest {
         ab.onRequest(rated("w0", "live", "lodestar-coder:v1"));
         ab.onRequest(rated("w1", "live", "lodestar-coder:v1"));
         assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 3L);
+    }
+
+    @Test
+    void figuresAndRatingsSurviveARestart() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            ab.onRequest(rated("l" + i, "live", "lodestar-coder:v1"));
+        }
+        ab.onRequest(event("ab:candidate lodestar-coder:v2 (bucket 1)", "gpt-4o", 500, 2, 900,
+                0.002));
+        ab.onRequest(event("ab:candidate lodestar-coder:v2 (bucket 1)", "lodestar-coder:v2",
+                200, 1, 300, 0.001));
+        store.feedback("l0", 1, "test");
+        store.feedback("l1", -1, "test");
+        final Map<String, Map<String, Map<String, Object>>> before = ab.report();
+        ab.deactivate();
+        assertThat(ab.storage()).containsEntry("unsaved", 0).containsEntry("dropped", 0L);
+
+        ab = loaded(new AbStrategy(registry, store));
+        assertThat(ab.storage()).containsEntry("loaded", true);
+        final Map<String, Map<String, Map<String, Object>>> after = ab.report();
+        assertThat(after.get("coder").get("live")).containsEntry("requests", 4L);
+        assertThat(feedback(after.get("coder"), "live")).containsEntry("count", 2L)
+                .containsEntry("positive", 1L);
+        final Map<String, Object> candidate = after.get("coder").get("candidate");
+        assertThat(candidate).containsEntry("requests", 2L).containsEntry("errors", 1L)
+                .containsEntry("escalations", 1L).containsEntry("model", "lodestar-coder:v2");
+        assertLatency(candidate, before.get("coder").get("candidate"));
+        assertThat((Double) candidate.get("costUsdTotal")).isCloseTo(0.003, within(1e-12));
+        assertThat(after.get("coder").get(AbStrategy.DIFFERENCE)).isNotNull();
+
+        // the requests of the last 24 h are remembered again: a later rating replaces the
+        // stored one instead of adding to it
+        store.feedback("l1", 1, "test");
+        store.feedback("l2", 1, "test");
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 3L)
+                .containsEntry("positive", 3L);
+        // and what happens after the restart is counted on top
+        ab.onRequest(rated("l9", "live", "lodestar-coder:v1"));
+        assertThat(ab.report().get("coder").get("live")).containsEntry("requests", 5L);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void assertLatency(final Map<String, Object> after,
+            final Map<String, Object> before) {
+        final Map<String, Double> now = (Map<String, Double>) after.get("latencyMs");
+        final Map<String, Double> then = (Map<String, Double>) before.get("latencyMs");
+        assertThat(now.get("value")).isCloseTo(600.0, within(1e-9));
+        assertThat(now.get("low")).isCloseTo(then.get("low"), within(1e-6));
+        assertThat(now.get("high")).isCloseTo(then.get("high"), within(1e-6));
+    }
+
+    @Test
+    void requestsOlderThanTheRetentionAreNotReadBack() throws Exception {
+        final AtomicLong now = new AtomicLong(AbStore.RETENTION_MS + 10_000);
+        ab.deactivate();
+        ab = loaded(new AbStrategy(registry, store, now::get, 100, 1000));
+        ab.onRequest(rated("old", "live", "lodestar-coder:v1"));
+        now.addAndGet(AbStore.RETENTION_MS + 1);
+        ab.onRequest(rated("new", "live", "lodestar-coder:v1"));
+        ab.deactivate();
+        ab = loaded(new AbStrategy(registry, store, now::get, 100, 1000));
+        assertThat(ab.report().get("coder").get("live")).containsEntry("requests", 1L);
+    }
+
+    @Test
+    void anExperimentIsStartedAndStoppedPerVirtualModel() throws Exception {
+        final Map<String, String> settings = Map.of("live", "lodestar-coder:v1", "candidate",
+                "lodestar-coder:v2", "candidatePercent", "50");
+        final String toCandidate = sessionIn(true, 50);
+        final String toLive = sessionIn(false, 50);
+        assertThat(ab.route(context(toCandidate, settings, V1, V2)).candidates())
+                .containsExactly(V2, V1);
+        assertThat(ab.status().get("coder")).containsEntry("state", "running")
+                .containsEntry("changedBy", null).containsEntry("routed", true);
+
+        assertThat(ab.ab("stop", "coder")).startsWith("experiment coder: stopped");
+        final RouteDecision stopped = ab.route(context(toCandidate, settings, V1, V2));
+        assertThat(stopped.candidates()).as("not even as fail-over").containsExactly(V1);
+        assertThat(stopped.explanation()).contains("candidate 0%, experiment stopped");
+        assertThat(ab.status().get("coder")).containsEntry("state", "stopped")
+                .containsEntry("changedBy", "gogo:" + LearningCommands.user());
+
+        assertThat(ab.ab("start", "coder", 100)).contains("running (candidate 100% of sessions)");
+        assertThat(ab.route(context(toLive, settings, V1, V2)).candidates())
+                .containsExactly(V2, V1);
+        assertThat(ab.ab("start", "coder")).contains("(candidate share as configured)");
+        assertThat(ab.route(context(toLive, settings, V1, V2)).candidates())
+                .containsExactly(V1, V2);
+        assertThat(ab.ab("stop", "other")).contains("no request routed by ab for this virtual "
+                + "model since the start");
+        assertThat(ab.ab()).contains("experiment coder: running", "experiment other: stopped");
+
+        for (final Runnable bad : List.<Runnable>of(() -> call(() -> ab.ab("pause", "coder")),
+                () -> call(() -> ab.ab("stop", "coder", 5)),
+                () -> call(() -> ab.ab("start", "coder", 101)),
+                () -> call(() -> ab.ab("start", "../x")))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(bad::run)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+
+        // the state is stored: a restarted strategy routes the same way
+        ab.stop("coder", "test");
+        ab.deactivate();
+        ab = loaded(new AbStrategy(registry, store));
+        ab.refresh();
+        assertThat(ab.route(context(toCandidate, settings, V1, V2)).candidates())
+                .containsExactly(V1);
+
+        // over HTTP, with the actor recorded
+        final LearningServlet servlet = new LearningServlet(store, registry,
+                new TrainingService(store, registry), new ProxyKeys(() -> null));
+        servlet.setAb(ab);
+        final FakeHttp.Response started = new FakeHttp.Response();
+        servlet.service(FakeHttp.request("POST", "/ab/coder/start",
+                "{\"percent\":20,\"by\":\"alice\"}"), started.proxy);
+        assertThat(started.status).isEqualTo(200);
+        assertThat(started.json().path("state").asText()).isEqualTo("running");
+        assertThat(started.json().path("candidatePercent").asInt()).isEqualTo(20);
+        assertThat(started.json().path("changedBy").asText()).isEqualTo("http:open (alice)");
+        final FakeHttp.Response got = new FakeHttp.Response();
+        servlet.service(FakeHttp.request("GET", "/ab", null), got.proxy);
+        assertThat(got.json().path("status").path("coder").path("candidatePercent").asInt())
+                .isEqualTo(20);
+        assertThat(got.json().path("storage").path("loaded").asBoolean()).isTrue();
+        for (final String[] bad : new String[][] {{"/ab/coder/start", "{\"percent\":\"x\"}"},
+            {"/ab/coder/stop", "{\"percent\":1}"}, {"/ab/coder/start", "{\"percent\":-1}"}}) {
+            final FakeHttp.Response refused = new FakeHttp.Response();
+            servlet.service(FakeHttp.request("POST", bad[0], bad[1]), refused.proxy);
+            assertThat(refused.status).as(bad[0] + " " + bad[1]).isEqualTo(400);
+        }
+        final FakeHttp.Response stop = new FakeHttp.Response();
+        servlet.service(FakeHttp.request("POST", "/ab/coder/stop", null), stop.proxy);
+        assertThat(stop.json().path("state").asText()).isEqualTo("stopped");
+        assertThat(stop.json().path("candidatePercent").isNull()).isTrue();
+    }
+
+    /** A Gogo call whose checked exception would be a test failure. */
+    private interface Call {
+        Object run() throws Exception;
+    }
+
+    private static void call(final Call call) {
+        try {
+            call.run();
+        } catch (final RuntimeException e) {
+            throw e;
+        } catch (final Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -20,10 +20,10 @@ class LearningStoreTest {
     @Test
     void createsTheSchemaOnceAndRecordsItsVersion() throws Exception {
         final LearningStore store = Fixtures.store(dir, clock);
-        assertThat(store.schemaVersion()).isEqualTo(2);
+        assertThat(store.schemaVersion()).isEqualTo(3);
         try (Connection connection = store.dataSource().getConnection()) {
-            assertThat(Schema.migrate(connection)).isEqualTo(2);
-            assertThat(Schema.version(connection)).isEqualTo(2);
+            assertThat(Schema.migrate(connection)).isEqualTo(3);
+            assertThat(Schema.version(connection)).isEqualTo(3);
         }
         assertThat(store.home()).isEqualTo(dir.resolve("learning"));
         assertThat(LearningStore.dataDir(null)).isEqualTo(Path.of("data").toAbsolutePath());

@@ -839,7 +839,9 @@ async function perform(what, path, body, onGateRefusal) {
   try {
     const done = await post(`/api/learning${path}`, body);
     result.setAttribute('data-outcome', 'ok');
-    result.textContent = `${what}: ${done.name} v${done.version} is now `
+    const subject = done.version !== undefined ? `${done.name} v${done.version}`
+      : `the experiment of ${done.model}`;
+    result.textContent = `${what}: ${subject} is now `
       + `${done.state}${done.deployedAs ? ` (served as ${done.deployedAs})` : ''}.`;
   } catch (e) {
     if (e instanceof AuthError) {
@@ -866,6 +868,25 @@ function overrideButton(version, path) {
     }
     button.disabled = true;
     await perform('Approve anyway', path, { by: 'dashboard', override: true }, null);
+  });
+  return button;
+}
+
+/** The start or stop button of a virtual model's A/B experiment. */
+function experimentButton(model, state) {
+  const start = state !== 'running';
+  const action = start ? 'start' : 'stop';
+  const button = el('button', { type: 'button', class: start ? null : 'danger',
+    'data-action': `ab-${action}`, 'data-model': model, text: start ? 'Start…' : 'Stop…' });
+  button.addEventListener('click', async () => {
+    if (!await confirmAction(start ? 'Start the experiment' : 'Stop the experiment', start
+      ? `of ${model} (the candidate gets its configured share of the sessions)`
+      : `of ${model} (every session goes to the live version; the figures stay)`)) {
+      return;
+    }
+    button.disabled = true;
+    await perform(start ? 'Start' : 'Stop', `/ab/${encodeURIComponent(model)}/${action}`,
+      { by: 'dashboard' }, null);
   });
   return button;
 }
@@ -917,9 +938,14 @@ async function abReport() {
   }
   const arms = Object.entries(body.arms || {}).map(([name, a]) => `${name}: live `
     + `${a.live || 'none'}, candidate ${a.candidate || 'none'}`);
+  const states = Object.entries(body.status || {}).map(([model, s]) => el('p', {
+    'data-experiment': model, 'data-state': s.state },
+  el('span', { class: 'mono', text: model }), ` ${s.state}${Number.isFinite(s.candidatePercent)
+    ? ` (candidate ${s.candidatePercent} % of the sessions)` : ''}${s.changedBy
+    ? ` · ${s.changedBy}, ${s.changedAt}` : ''} `, experimentButton(model, s.state)));
   $('#table-ab').replaceChildren(
       el('p', { class: 'muted', 'data-ab-arms': '', text: arms.length ? arms.join(' · ')
-        : 'No registry model has a live or approved version yet.' }),
+        : 'No registry model has a live or approved version yet.' }), ...states,
       table([{ label: 'Virtual model' }, { label: 'Arm' }, { label: 'Requests', num: true },
         { label: 'Errors [95 % CI]' }, { label: 'Escalated [95 % CI]' },
         { label: 'Mean rating [95 % CI]' }, { label: 'Latency [95 % CI]' },
