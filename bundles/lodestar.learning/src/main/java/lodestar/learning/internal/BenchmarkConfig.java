@@ -53,6 +53,12 @@ public @interface BenchmarkConfig {
             + "{file} = the program file, {dir} = its fresh temporary folder")
     String testCommands() default "python=python3 {file},sh=sh {file},java=java {file}";
 
+    /** @return whether test programs get network */
+    @AttributeDefinition(description = "Network of unit_test programs: auto = none where this "
+            + "machine allows it (unshare --user --net), else with a warning in the log; on = "
+            + "never (a test that cannot be isolated fails); off = the machine's network")
+    String testNetwork() default "auto";
+
     /** @return the test limit */
     @AttributeDefinition(description = "Seconds a unit_test program may run before it and its "
             + "children are killed")

@@ -3,10 +3,13 @@ package lodestar.learning.internal;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Judges answers against {@link EvalSet.Check}s. A {@code unit_test} check takes the code of
@@ -33,9 +36,16 @@ final class Checks {
     record Verdict(boolean passed, String detail) {
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(Checks.class);
+
     private final Map<String, String> commands;
     private final Duration testTimeout;
     private final int maxOutputChars;
+    private final String network;
+    /** Whether {@link #prefix} is known. */
+    private volatile boolean probed;
+    /** The prefix of every test command; {@code null} when tests may not run. */
+    private volatile List<String> prefix;
 
     /**
      * A judge.
@@ -46,9 +56,58 @@ final class Checks {
      */
     Checks(final Map<String, String> commands, final Duration testTimeout,
             final int maxOutputChars) {
+        this(commands, testTimeout, maxOutputChars, "off");
+    }
+
+    /**
+     * A judge that may take the network away from the test programs.
+     *
+     * @param commands language to command template
+     * @param testTimeout the wall-clock limit of a test program
+     * @param maxOutputChars the output kept of a test program
+     * @param network {@code auto} (without network where this machine allows it),
+     *     {@code on} (never with network: a test that cannot be isolated fails), {@code off}
+     */
+    Checks(final Map<String, String> commands, final Duration testTimeout,
+            final int maxOutputChars, final String network) {
         this.commands = Map.copyOf(commands);
         this.testTimeout = testTimeout;
         this.maxOutputChars = maxOutputChars;
+        final String mode = network == null ? "auto" : network.trim().toLowerCase(Locale.ROOT);
+        if (!List.of("auto", "on", "off").contains(mode)) {
+            LOG.error("testNetwork must be auto, on or off, not '{}': taken as on", network);
+        }
+        this.network = List.of("auto", "off").contains(mode) ? mode : "on";
+        if ("off".equals(this.network)) {
+            this.prefix = List.of();
+            this.probed = true;
+        }
+    }
+
+    /**
+     * The prefix of the test commands: probed once, on the first test (never in activation).
+     *
+     * @return the prefix, {@code null} when {@code on} and the machine cannot isolate
+     * @throws InterruptedException when interrupted
+     */
+    List<String> prefix() throws InterruptedException {
+        if (!probed) {
+            synchronized (this) {
+                if (!probed) {
+                    final boolean isolated = Sandbox.canIsolateNetwork();
+                    if (!isolated) {
+                        LOG.warn("unit_test programs {}: this machine cannot run them without "
+                                + "network (unshare --user --net failed; unprivileged user "
+                                + "namespaces off?)", "auto".equals(network)
+                                ? "run WITH network access" : "all fail (testNetwork=on)");
+                    }
+                    prefix = isolated ? Sandbox.NO_NETWORK : "auto".equals(network) ? List.of()
+                            : null;
+                    probed = true;
+                }
+            }
+        }
+        return prefix;
     }
 
     /**
@@ -125,8 +184,13 @@ final class Checks {
         final String code = code(answer, check.language());
         final String program = check.value().contains("{code}")
                 ? check.value().replace("{code}", code) : code + "\n\n" + check.value() + "\n";
+        final List<String> before = prefix();
+        if (before == null) {
+            return new Verdict(false, "not run: testNetwork=on and this machine cannot take the "
+                    + "network away from a test program (unshare --user --net)");
+        }
         try {
-            final Sandbox.Outcome outcome = Sandbox.run(template, fileName, program,
+            final Sandbox.Outcome outcome = Sandbox.run(before, template, fileName, program,
                     testTimeout, maxOutputChars);
             if (outcome.timedOut()) {
                 return new Verdict(false, "timed out after " + testTimeout.toSeconds()

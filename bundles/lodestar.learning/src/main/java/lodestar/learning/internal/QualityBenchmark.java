@@ -142,7 +142,7 @@ public final class QualityBenchmark {
         this.env = env;
         this.checks = new Checks(Checks.commands(config.testCommands()), Duration.ofSeconds(
                 Math.max(1, config.testTimeoutSeconds())), Math.max(100,
-                config.maxOutputChars()));
+                config.maxOutputChars()), config.testNetwork());
         this.activatedMs = store.now();
         this.runner = Executors.newSingleThreadExecutor(r -> daemon(r, "lodestar-benchmark"));
         final AtomicInteger n = new AtomicInteger();

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -21,14 +22,22 @@ import java.util.stream.Stream;
  * closed, output and error captured together and capped, and a wall-clock limit after which the
  * process and every descendant still attached to it are killed.
  *
- * <p>What it does <b>not</b> isolate: the program runs as Lodestar's user, can read and write
- * whatever that user can, can open network connections (Java cannot take the network away from
- * a child process), and is not limited in memory or CPU; a descendant that detaches itself
- * (double fork, {@code setsid}) before the limit can survive the kill. Run the benchmark under a
- * dedicated user, a container or a {@code firejail}/{@code bwrap}/{@code nsjail} prefix in the
- * command template where that matters.
+ * <p>Behind {@link #NO_NETWORK} it has no network. What it does <b>not</b> isolate: the program
+ * runs as Lodestar's user, can read and write whatever that user can, can open network connections
+ * when run without that prefix, and is not limited in memory or CPU; a descendant that detaches
+ * itself (double fork, {@code setsid}) before the limit can survive the kill. Run the benchmark
+ * under a dedicated user, a container or a {@code firejail}/{@code bwrap}/{@code nsjail} prefix in
+ * the command template where that matters.
  */
 final class Sandbox {
+
+    /**
+     * The prefix that runs a program in new user and network namespaces: it sees no network
+     * interface but a loopback that is down, so it can neither reach another host nor a service
+     * of this one (util-linux {@code unshare}; needs unprivileged user namespaces).
+     */
+    static final List<String> NO_NETWORK = List.of("unshare", "--user", "--map-root-user",
+            "--net", "--");
 
     /**
      * The outcome of a run.
@@ -62,13 +71,55 @@ final class Sandbox {
      */
     static Outcome run(final String template, final String fileName, final String program,
             final Duration timeout, final int maxChars) throws IOException, InterruptedException {
+        return run(List.of(), template, fileName, program, timeout, maxChars);
+    }
+
+    /**
+     * Whether {@link #NO_NETWORK} works on this machine: runs {@code true} under it.
+     *
+     * @return whether a program can be run without network
+     * @throws InterruptedException when interrupted
+     */
+    static boolean canIsolateNetwork() throws InterruptedException {
+        try {
+            final List<String> command = new ArrayList<>(NO_NETWORK);
+            command.add("true");
+            final Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                kill(process);
+                return false;
+            }
+            return process.exitValue() == 0;
+        } catch (final IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Writes a program into a fresh temporary folder and runs it behind a command prefix.
+     *
+     * @param prefix words put before the command (e.g. {@link #NO_NETWORK}), may be empty
+     * @param template the command template, split at spaces, {@code {file}} and {@code {dir}}
+     *     replaced
+     * @param fileName the program file's name
+     * @param program the program text
+     * @param timeout the wall-clock limit
+     * @param maxChars the output kept
+     * @return the outcome
+     * @throws IOException when the folder cannot be written or the command cannot start
+     * @throws InterruptedException when interrupted (the process tree is killed first)
+     */
+    static Outcome run(final List<String> prefix, final String template, final String fileName,
+            final String program, final Duration timeout, final int maxChars)
+            throws IOException, InterruptedException {
         final Path dir = Files.createTempDirectory("lodestar-bench-");
         try {
             final Path file = dir.resolve(fileName);
             Files.writeString(file, program, StandardCharsets.UTF_8);
-            final List<String> command = Stream.of(template.trim().split("\\s+"))
-                    .map(t -> t.replace("{file}", file.toString()).replace("{dir}",
-                            dir.toString())).toList();
+            final List<String> command = Stream.concat(prefix.stream(), Stream.of(template
+                    .trim().split("\\s+")).map(t -> t.replace("{file}", file.toString())
+                    .replace("{dir}", dir.toString()))).toList();
             final ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
                     .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
                             nullFile()));

@@ -2,6 +2,8 @@ package lodestar.learning.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -164,5 +166,46 @@ class ChecksTest {
         assertThat(checks.judge(new EvalSet.Check("unit_test", "x", false, "sh",
                 "/nonexistent/runner {file}", null), "x").detail()).startsWith(
                         "test could not run: ");
+    }
+
+    @Test
+    void testProgramsRunWithoutNetworkWhereTheMachineAllowsIt() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            final EvalSet.Check connects = new EvalSet.Check("unit_test", "socket.create_"
+                    + "connection(('127.0.0.1', " + server.getLocalPort() + "), timeout=3)"
+                    + ".close()", false, "python", "python3 {file}", null);
+            final String answer = "```python\nimport socket\n```";
+            final Duration limit = Duration.ofSeconds(20);
+            final Checks open = new Checks(Map.of(), limit, 2000, "off");
+            assertThat(open.prefix()).isEmpty();
+            assertThat(open.judge(connects, answer).passed()).as("with network").isTrue();
+
+            final boolean isolating = Sandbox.canIsolateNetwork();
+            System.out.println("[checks] this machine can take the network away from a test "
+                    + "program: " + isolating);
+            final Checks auto = new Checks(Map.of(), limit, 2000, "auto");
+            final Checks strict = new Checks(Map.of(), limit, 2000, "On ");
+            final Checks unknown = new Checks(Map.of(), limit, 2000, "maybe");
+            if (isolating) {
+                assertThat(auto.prefix()).isEqualTo(Sandbox.NO_NETWORK);
+                final Checks.Verdict refused = auto.judge(connects, answer);
+                assertThat(refused.passed()).as("no network").isFalse();
+                assertThat(refused.detail()).contains("exit 1").contains("OSError");
+                assertThat(strict.judge(connects, answer).passed()).isFalse();
+                assertThat(unknown.judge(connects, answer).passed()).isFalse();
+                // a test that needs no network still passes behind the prefix
+                final Checks.Verdict offline = strict.judge(new EvalSet.Check("unit_test",
+                        "test \"$(echo ok)\" = ok", false, "sh", "sh {file}", null), "");
+                assertThat(offline.passed()).as(offline.detail()).isTrue();
+            } else {
+                assertThat(auto.prefix()).isEmpty();
+                assertThat(auto.judge(connects, answer).passed()).isTrue();
+                assertThat(strict.prefix()).isNull();
+                assertThat(strict.judge(connects, answer).detail()).startsWith(
+                        "not run: testNetwork=on");
+                assertThat(unknown.judge(connects, answer).detail()).startsWith(
+                        "not run: testNetwork=on");
+            }
+        }
     }
 }
