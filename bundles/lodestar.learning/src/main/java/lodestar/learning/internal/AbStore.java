@@ -29,14 +29,15 @@ final class AbStore {
      * @param model the virtual model
      * @param arm {@code live}, {@code candidate} or {@code fallback}
      * @param target the model the arm sent to first
-     * @param atMs when it ended
+     * @param atMs when it was counted (for the retention and the 24 h of ratings)
+     * @param arrivedMs when the request arrived (orders an arm's models)
      * @param error whether it failed
      * @param escalated whether another model served it, or it was retried
      * @param latencyMs its latency
      * @param costUsd its cost, {@code null} when unpriced
      */
     record Row(String requestId, String model, String arm, String target, long atMs,
-            boolean error, boolean escalated, double latencyMs, Double costUsd) {
+            long arrivedMs, boolean error, boolean escalated, double latencyMs, Double costUsd) {
     }
 
     /**
@@ -45,6 +46,7 @@ final class AbStore {
      * @param model the virtual model
      * @param arm the arm
      * @param target the model the arm sent to
+     * @param lastArrivedMs when the newest of these requests arrived
      * @param requests requests
      * @param errors failed requests
      * @param escalations escalated requests
@@ -58,7 +60,8 @@ final class AbStore {
      * @param ratingSum sum of the ratings
      * @param ratingSquares sum of their squares
      */
-    record Sums(String model, String arm, String target, long requests, long errors,
+    record Sums(String model, String arm, String target, long lastArrivedMs, long requests,
+            long errors,
             long escalations, double latencySum, double latencySquares, long costed,
             double costSum, double costSquares, long rated, long positive, double ratingSum,
             double ratingSquares) {
@@ -93,7 +96,8 @@ final class AbStore {
     }
 
     /**
-     * Stores requests, all or none (one transaction, so a failed batch can be retried whole).
+     * Stores requests, all or none (one transaction, so a failed batch can be retried whole);
+     * a request id stored already is replaced, so a batch stored twice counts once.
      *
      * @param rows the requests
      * @throws SQLException on a database error
@@ -119,23 +123,24 @@ final class AbStore {
 
     private static void insertAll(final Connection connection, final List<Row> rows)
             throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO "
+        try (PreparedStatement insert = connection.prepareStatement("MERGE INTO "
                         + "learning_ab_request (request_id, virtual_model, arm, target, at_ms, "
-                        + "error, escalated, latency_ms, cost_usd) VALUES "
-                        + "(?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        + "arrived_ms, error, escalated, latency_ms, cost_usd) KEY (request_id) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (final Row row : rows) {
                 insert.setString(1, LearningStore.truncate(row.requestId(), 128));
                 insert.setString(2, LearningStore.truncate(row.model(), 200));
                 insert.setString(3, row.arm());
                 insert.setString(4, LearningStore.truncate(row.target(), 300));
                 insert.setLong(5, row.atMs());
-                insert.setBoolean(6, row.error());
-                insert.setBoolean(7, row.escalated());
-                insert.setDouble(8, row.latencyMs());
+                insert.setLong(6, row.arrivedMs());
+                insert.setBoolean(7, row.error());
+                insert.setBoolean(8, row.escalated());
+                insert.setDouble(9, row.latencyMs());
                 if (row.costUsd() == null) {
-                    insert.setNull(9, Types.DOUBLE);
+                    insert.setNull(10, Types.DOUBLE);
                 } else {
-                    insert.setDouble(9, row.costUsd());
+                    insert.setDouble(10, row.costUsd());
                 }
                 insert.addBatch();
             }
@@ -144,16 +149,16 @@ final class AbStore {
     }
 
     /**
-     * The per-arm sums of every stored request, the arms that first had traffic first.
+     * The per-arm sums of every stored request, the model an arm sent to last, last.
      *
+     * @param connection the connection
      * @return the sums
      * @throws SQLException on a database error
      */
-    List<Sums> sums() throws SQLException {
+    private static List<Sums> sums(final Connection connection) throws SQLException {
         final List<Sums> out = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement query = connection.prepareStatement("SELECT r.virtual_model, "
-                        + "r.arm, r.target, MIN(r.at_ms) AS first_ms, COUNT(*), "
+        try (PreparedStatement query = connection.prepareStatement("SELECT r.virtual_model, "
+                        + "r.arm, r.target, MAX(r.arrived_ms) AS last_ms, COUNT(*), "
                         + "SUM(CASE WHEN r.error THEN 1 ELSE 0 END), "
                         + "SUM(CASE WHEN r.escalated THEN 1 ELSE 0 END), SUM(r.latency_ms), "
                         + "SUM(r.latency_ms * r.latency_ms), COUNT(r.cost_usd), "
@@ -163,11 +168,12 @@ final class AbStore {
                         + "COALESCE(SUM(f.rating), 0), COALESCE(SUM(f.rating * f.rating), 0) "
                         + "FROM learning_ab_request r LEFT JOIN learning_feedback f "
                         + "ON f.request_id = r.request_id "
-                        + "GROUP BY r.virtual_model, r.arm, r.target ORDER BY first_ms");
+                        + "GROUP BY r.virtual_model, r.arm, r.target "
+                        + "ORDER BY last_ms, MIN(r.at_ms)");
                 ResultSet rs = query.executeQuery()) {
             while (rs.next()) {
                 out.add(new Sums(rs.getString(1), rs.getString(2), rs.getString(3),
-                        rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getDouble(8),
+                        rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getDouble(8),
                         rs.getDouble(9), rs.getLong(10), rs.getDouble(11), rs.getDouble(12),
                         rs.getLong(13), rs.getLong(14), rs.getDouble(15), rs.getDouble(16)));
             }
@@ -178,35 +184,78 @@ final class AbStore {
     /**
      * The newest requests since a time, oldest first, with their ratings.
      *
+     * @param connection the connection
      * @param sinceMs the oldest time
      * @param limit the most rows
      * @return the requests
      * @throws SQLException on a database error
      */
-    List<Recent> recent(final long sinceMs, final int limit) throws SQLException {
+    private static List<Recent> recent(final Connection connection, final long sinceMs,
+            final int limit) throws SQLException {
         final List<Recent> out = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement query = connection.prepareStatement("SELECT r.request_id, "
-                        + "r.virtual_model, r.arm, r.target, r.at_ms, r.error, r.escalated, "
-                        + "r.latency_ms, r.cost_usd, f.rating FROM learning_ab_request r "
+        try (PreparedStatement query = connection.prepareStatement("SELECT r.request_id, "
+                        + "r.virtual_model, r.arm, r.target, r.at_ms, r.arrived_ms, r.error, "
+                        + "r.escalated, r.latency_ms, r.cost_usd, f.rating "
+                        + "FROM learning_ab_request r "
                         + "LEFT JOIN learning_feedback f ON f.request_id = r.request_id "
                         + "WHERE r.at_ms > ? ORDER BY r.at_ms DESC LIMIT ?")) {
             query.setLong(1, sinceMs);
             query.setInt(2, limit);
             try (ResultSet rs = query.executeQuery()) {
                 while (rs.next()) {
-                    final double cost = rs.getDouble(9);
+                    final double cost = rs.getDouble(10);
                     final Double costUsd = rs.wasNull() ? null : cost;
-                    final double value = rs.getDouble(10);
+                    final double value = rs.getDouble(11);
                     final double rating = rs.wasNull() ? Double.NaN : value;
                     out.add(new Recent(new Row(rs.getString(1), rs.getString(2),
-                            rs.getString(3), rs.getString(4), rs.getLong(5), rs.getBoolean(6),
-                            rs.getBoolean(7), rs.getDouble(8), costUsd), rating));
+                            rs.getString(3), rs.getString(4), rs.getLong(5), rs.getLong(6),
+                            rs.getBoolean(7), rs.getBoolean(8), rs.getDouble(9), costUsd),
+                            rating));
                 }
             }
         }
         Collections.reverse(out);
         return out;
+    }
+
+    /**
+     * What a restarted strategy reads back: the sums and the recent requests, with the ratings
+     * of one and the same moment.
+     *
+     * @param sums per-arm sums of every stored request
+     * @param recent the requests of the last 24 h with their ratings, oldest first
+     */
+    record Snapshot(List<Sums> sums, List<Recent> recent) {
+    }
+
+    /**
+     * Reads the sums and the recent requests in one serializable read-only transaction, so a
+     * rating stored meanwhile is in both or in neither.
+     *
+     * @param sinceMs the oldest time of the recent requests
+     * @param limit the most recent requests
+     * @return the snapshot
+     * @throws SQLException on a database error
+     */
+    Snapshot readBack(final long sinceMs, final int limit) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            final boolean autoCommit = connection.getAutoCommit();
+            final int isolation = connection.getTransactionIsolation();
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+            try {
+                final Snapshot snapshot = new Snapshot(sums(connection),
+                        recent(connection, sinceMs, limit));
+                connection.commit();
+                return snapshot;
+            } catch (final SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setTransactionIsolation(isolation);
+                connection.setAutoCommit(autoCommit);
+            }
+        }
     }
 
     /**

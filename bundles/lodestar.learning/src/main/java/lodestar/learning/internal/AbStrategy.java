@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +92,15 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
     /** A virtual model name as the commands and the HTTP API accept it. */
     private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,199}");
 
+    /**
+     * The model an arm sends to now, and the arrival time of the request that made it so.
+     *
+     * @param key the figures' key
+     * @param sinceMs when that request arrived
+     */
+    private record Switch(Key key, long sinceMs) {
+    }
+
     /** Live and candidate Ollama names of a registry model. */
     record Arms(String live, String candidate) {
     }
@@ -107,7 +117,8 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
 
     /** Running figures of one arm while it sends to one model. */
     static final class Figures {
-        private final long sequence;
+        /** Order of the arm's latest switch to this model; guarded by {@code recent}. */
+        private volatile long sequence;
         private long requests;
         private long errors;
         private long escalations;
@@ -310,6 +321,10 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
     private volatile Map<String, AbStore.Experiment> experiments = Map.of();
     /** Counted down once the stored figures were read back. */
     private final CountDownLatch ready = new CountDownLatch(1);
+    /** Per virtual model and arm, its current model and since when; guarded by {@link #recent}. */
+    private final Map<List<String>, Switch> current = new HashMap<>();
+    /** Failed batch of routed requests, stored first next round; writer thread only. */
+    private List<AbStore.Row> retry = List.of();
     /** The virtual models this strategy routed since it started. */
     private final Set<String> routed = ConcurrentHashMap.newKeySet();
 
@@ -343,6 +358,8 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
             thread.setDaemon(true);
             return thread;
         });
+        // a stored stop holds from the first request on (one small query)
+        readExperiments();
         // first read back, then write: the requests routed meanwhile are counted once
         writer.execute(this::load);
         writer.scheduleWithFixedDelay(this::flush, FLUSH_MS, FLUSH_MS, TimeUnit.MILLISECONDS);
@@ -380,47 +397,61 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
      * requests routed meanwhile. Runs first on the writer thread.
      */
     void load() {
+        expireStored();
         List<AbStore.Sums> sums = List.of();
         List<AbStore.Recent> stored = List.of();
         try {
-            abStore.expire(clock.getAsLong());
-            sums = abStore.sums();
-            stored = abStore.recent(clock.getAsLong() - recentMaxAgeMs, recentMax);
+            final AbStore.Snapshot snapshot = abStore.readBack(clock.getAsLong()
+                    - recentMaxAgeMs, recentMax);
+            sums = snapshot.sums();
+            stored = snapshot.recent();
         } catch (final SQLException | RuntimeException e) {
             LOG.warn("A/B: cannot read back the stored figures, counting from zero: {}",
                     e.getMessage());
         }
         synchronized (recent) {
-            for (final AbStore.Sums s : sums) {
-                figures.put(new Key(s.model(), s.arm(), s.target()),
-                        Figures.of(sequence.incrementAndGet(), s));
+            try {
+                restore(sums, stored);
+            } finally {
+                loaded = true;
+                pending.forEach(this::count);
+                pending.clear();
             }
-            for (final AbStore.Recent r : stored) {
-                final Figures arm = figures.get(new Key(r.row().model(), r.row().arm(),
-                        r.row().target()));
-                if (arm != null) {
-                    final Served served = new Served(arm, r.row().atMs());
-                    served.rating = r.rating();
-                    recent.put(r.row().requestId(), served);
-                }
-            }
-            for (final Iterator<Map.Entry<String, Early>> i = early.entrySet().iterator();
-                    i.hasNext();) {
-                final Map.Entry<String, Early> e = i.next();
-                final Served served = recent.get(e.getKey());
-                if (served != null) {
-                    served.figures.addRating(served.rating, e.getValue().rating());
-                    served.rating = e.getValue().rating();
-                    i.remove();
-                }
-            }
-            loaded = true;
-            pending.forEach(this::count);
-            pending.clear();
         }
         ready.countDown();
         if (!sums.isEmpty()) {
             LOG.info("A/B: figures of {} arm(s) read back", sums.size());
+        }
+    }
+
+    /** Puts the stored figures and recent requests in place; the caller holds {@link #recent}. */
+    private void restore(final List<AbStore.Sums> sums, final List<AbStore.Recent> stored) {
+        for (final AbStore.Sums s : sums) {
+            final Key key = new Key(s.model(), s.arm(), s.target());
+            figures.put(key, Figures.of(sequence.incrementAndGet(), s));
+            // in the order of their newest request: the last one is the arm's current model
+            current.put(List.of(s.model(), s.arm()), new Switch(key, s.lastArrivedMs()));
+        }
+        for (final AbStore.Recent r : stored) {
+            final Figures arm = figures.get(new Key(r.row().model(), r.row().arm(),
+                    r.row().target()));
+            if (arm != null) {
+                final Served served = new Served(arm, r.row().atMs());
+                served.rating = r.rating();
+                recent.put(r.row().requestId(), served);
+            }
+        }
+        // ratings that arrived while reading back: the snapshot has them all or not at all,
+        // and a rating replaces the one it read
+        for (final Iterator<Map.Entry<String, Early>> i = early.entrySet().iterator();
+                i.hasNext();) {
+            final Map.Entry<String, Early> e = i.next();
+            final Served served = recent.get(e.getKey());
+            if (served != null) {
+                served.figures.addRating(served.rating, e.getValue().rating());
+                served.rating = e.getValue().rating();
+                i.remove();
+            }
         }
     }
 
@@ -434,31 +465,42 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         return ready.await(10, TimeUnit.SECONDS);
     }
 
-    /** Stores the routed requests waiting, in batches; kept for the next round on failure. */
+    /**
+     * Stores the routed requests waiting, in batches of at most 1,000; a batch the database
+     * refuses is kept (by this thread alone) and stored first next round. Runs on the writer
+     * thread, and once more on the deactivating thread after the writer stopped.
+     */
     void flush() {
-        final List<AbStore.Row> batch = new ArrayList<>();
-        AbStore.Row row;
-        while ((row = unsaved.peek()) != null) {
-            batch.add(row);
-            unsaved.poll();
-            if (batch.size() == 1000 || unsaved.isEmpty()) {
-                try {
-                    abStore.save(batch);
-                } catch (final SQLException | RuntimeException e) {
-                    if (saveFailures.getAndIncrement() % 100 == 0) {
-                        LOG.warn("A/B: cannot store {} routed request(s), retrying: {}",
-                                batch.size(), e.getMessage());
-                    }
-                    // back to the queue, in order, for the next round
-                    final List<AbStore.Row> rest = new ArrayList<>(batch);
-                    rest.addAll(unsaved);
-                    unsaved.clear();
-                    unsaved.addAll(rest);
-                    return;
-                }
-                unsavedCount.addAndGet(-batch.size());
-                batch.clear();
+        if (!retry.isEmpty()) {
+            if (!save(retry)) {
+                return;
             }
+            retry = List.of();
+        }
+        while (!unsaved.isEmpty()) {
+            final List<AbStore.Row> batch = new ArrayList<>();
+            AbStore.Row row;
+            while (batch.size() < 1000 && (row = unsaved.poll()) != null) {
+                batch.add(row);
+            }
+            if (!save(batch)) {
+                retry = batch;
+                return;
+            }
+        }
+    }
+
+    private boolean save(final List<AbStore.Row> batch) {
+        try {
+            abStore.save(batch);
+            unsavedCount.addAndGet(-batch.size());
+            return true;
+        } catch (final SQLException | RuntimeException e) {
+            if (saveFailures.getAndIncrement() % 100 == 0) {
+                LOG.warn("A/B: cannot store {} routed request(s), retrying: {}", batch.size(),
+                        e.getMessage());
+            }
+            return false;
         }
     }
 
@@ -493,9 +535,19 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
                     .map(v -> deployed(v)).orElse(null))));
             arms.keySet().retainAll(next.keySet());
             arms.putAll(next);
-            experiments = Map.copyOf(abStore.experiments());
         } catch (final SQLException | RuntimeException e) {
             LOG.debug("A/B: cannot read the registry: {}", e.getMessage());
+        }
+        readExperiments();
+    }
+
+    /** Reads the experiments' states; on failure the last ones read stay in force. */
+    private synchronized void readExperiments() {
+        try {
+            experiments = Map.copyOf(abStore.experiments());
+        } catch (final SQLException | RuntimeException e) {
+            LOG.warn("A/B: cannot read the experiments' states (the last read stay in force): "
+                    + "{}", e.getMessage());
         }
     }
 
@@ -532,7 +584,8 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
                 actor));
     }
 
-    private AbStore.Experiment set(final AbStore.Experiment experiment) throws SQLException {
+    private synchronized AbStore.Experiment set(final AbStore.Experiment experiment)
+            throws SQLException {
         abStore.set(experiment);
         experiments = Map.copyOf(abStore.experiments());
         LOG.info("A/B: experiment {} {}{} by {}", experiment.model(), experiment.running()
@@ -635,7 +688,7 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         for (final String fallback : QualityFilter.Settings.list(new String[] {
             settings.getOrDefault("fallback", "")})) {
             find(context.available(), fallback).filter(m -> !order.contains(m))
-                    .ifPresent(order::add);
+                    .filter(m -> !stopped || !isNamed(m, candidate)).ifPresent(order::add);
         }
         final String arm = order.isEmpty() ? "none"
                 : candidateModel.filter(order.get(0)::equals).isPresent() ? "candidate"
@@ -661,6 +714,7 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         final AbStore.Row row = new AbStore.Row(event.requestId() != null
                 ? event.requestId() : "unidentified-" + UUID.randomUUID(),
                 String.valueOf(event.requestedModel()), words[0], words[1], clock.getAsLong(),
+                event.timestamp() == null ? clock.getAsLong() : event.timestamp().toEpochMilli(),
                 !event.isSuccess(), escalated, event.latency().toNanos() / 1e6,
                 event.costUsd());
         synchronized (recent) {
@@ -681,10 +735,27 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         }
     }
 
-    /** Counts a routed request in its arm's figures; the caller holds {@link #recent}. */
+    /**
+     * Counts a routed request in its arm's figures; the caller holds {@link #recent}. A model the
+     * arm never sent to before becomes its current one at once; a model it sent to before (A,
+     * B, A: a rollback) only when the request arrived after the one that made the present model
+     * current, so a late event of the old model does not take the new one's place.
+     */
     private void count(final AbStore.Row row) {
-        final Figures arm = figures.computeIfAbsent(new Key(row.model(), row.arm(),
-                row.target()), k -> new Figures(sequence.incrementAndGet()));
+        final Key key = new Key(row.model(), row.arm(), row.target());
+        final boolean[] created = {false};
+        final Figures arm = figures.computeIfAbsent(key, k -> {
+            created[0] = true;
+            return new Figures(sequence.incrementAndGet());
+        });
+        final List<String> armKey = List.of(row.model(), row.arm());
+        final Switch now = current.get(armKey);
+        if (created[0] || now == null) {
+            current.put(armKey, new Switch(key, row.arrivedMs()));
+        } else if (!now.key().equals(key) && row.arrivedMs() > now.sinceMs()) {
+            arm.sequence = sequence.incrementAndGet();
+            current.put(armKey, new Switch(key, row.arrivedMs()));
+        }
         arm.add(row.error(), row.escalated(), row.latencyMs(), row.costUsd());
         if (!row.requestId().startsWith("unidentified-")) {
             remember(row.requestId(), arm);
@@ -1024,6 +1095,10 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         } catch (final NumberFormatException e) {
             return 10;
         }
+    }
+
+    private static boolean isNamed(final ModelInfo model, final String name) {
+        return name != null && (name.equals(model.qualifiedName()) || name.equals(model.id()));
     }
 
     private static String first(final String a, final String b) {

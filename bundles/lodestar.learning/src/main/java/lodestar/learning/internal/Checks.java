@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -42,8 +43,11 @@ final class Checks {
     private final Duration testTimeout;
     private final int maxOutputChars;
     private final String network;
-    /** Whether {@link #prefix} is known. */
+    /** Whether {@link #prefix} is known for good (off, or isolation works). */
     private volatile boolean probed;
+    /** When isolation last failed to work, {@code System.nanoTime()}; tried again after 60 s. */
+    private long failedAtNanos;
+    private boolean failedBefore;
     /** The prefix of every test command; {@code null} when tests may not run. */
     private volatile List<String> prefix;
 
@@ -85,29 +89,39 @@ final class Checks {
     }
 
     /**
-     * The prefix of the test commands: probed once, on the first test (never in activation).
+     * The prefix of the test commands: probed on the first test (never in activation); a
+     * success is kept, a failure is tried again after a minute (a probe may time out under
+     * load).
      *
      * @return the prefix, {@code null} when {@code on} and the machine cannot isolate
      * @throws InterruptedException when interrupted
      */
     List<String> prefix() throws InterruptedException {
-        if (!probed) {
-            synchronized (this) {
-                if (!probed) {
-                    final boolean isolated = Sandbox.canIsolateNetwork();
-                    if (!isolated) {
-                        LOG.warn("unit_test programs {}: this machine cannot run them without "
-                                + "network (unshare --user --net failed; unprivileged user "
-                                + "namespaces off?)", "auto".equals(network)
-                                ? "run WITH network access" : "all fail (testNetwork=on)");
-                    }
-                    prefix = isolated ? Sandbox.NO_NETWORK : "auto".equals(network) ? List.of()
-                            : null;
-                    probed = true;
-                }
-            }
+        if (probed) {
+            return prefix;
         }
-        return prefix;
+        synchronized (this) {
+            if (probed) {
+                return prefix;
+            }
+            final long now = System.nanoTime();
+            if (!failedBefore || now - failedAtNanos > TimeUnit.SECONDS.toNanos(60)) {
+                if (Sandbox.canIsolateNetwork()) {
+                    prefix = Sandbox.NO_NETWORK;
+                    probed = true;
+                    return prefix;
+                }
+                if (!failedBefore) {
+                    LOG.warn("unit_test programs {}: this machine cannot run them without "
+                            + "network (unshare --user --net failed; unprivileged user "
+                            + "namespaces off?); tried again every minute", "auto".equals(network)
+                            ? "run WITH network access" : "all fail (testNetwork=on)");
+                }
+                failedBefore = true;
+                failedAtNanos = now;
+            }
+            return "auto".equals(network) ? List.of() : null;
+        }
     }
 
     /**

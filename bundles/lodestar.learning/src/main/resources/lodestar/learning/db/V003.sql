@@ -1,12 +1,12 @@
 -- A/B experiments: one row per request the ab strategy routed, so an arm's figures (and the
 -- ratings of its requests, joined from learning_feedback) survive a restart
 CREATE TABLE IF NOT EXISTS learning_ab_request (
-    id BIGINT AUTO_INCREMENT PRIMARY KEY,
-    request_id VARCHAR(128) NOT NULL,
+    request_id VARCHAR(128) NOT NULL PRIMARY KEY,
     virtual_model VARCHAR(200) NOT NULL,
     arm VARCHAR(16) NOT NULL,
     target VARCHAR(300) NOT NULL,
     at_ms BIGINT NOT NULL,
+    arrived_ms BIGINT NOT NULL,
     error BOOLEAN NOT NULL,
     escalated BOOLEAN NOT NULL,
     latency_ms DOUBLE PRECISION NOT NULL,
@@ -15,7 +15,6 @@ CREATE TABLE IF NOT EXISTS learning_ab_request (
 CREATE INDEX IF NOT EXISTS learning_ab_request_arm
     ON learning_ab_request (virtual_model, arm, target);
 CREATE INDEX IF NOT EXISTS learning_ab_request_at ON learning_ab_request (at_ms);
-CREATE INDEX IF NOT EXISTS learning_ab_request_id ON learning_ab_request (request_id);
 -- the state of the experiment of a virtual model, set by lodestar:ab start|stop and
 -- POST /api/learning/ab/<model>/start|stop (no row: running with the configured share)
 CREATE TABLE IF NOT EXISTS learning_experiment (

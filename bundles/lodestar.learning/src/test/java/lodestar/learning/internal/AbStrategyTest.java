@@ -129,7 +129,12 @@ class AbStrategyTest {
 
     private static RequestEvent event(final String route, final String served, final int status,
             final int attempts, final long ms, final Double cost) {
-        return new RequestEvent("r", Instant.EPOCH, "/v1/chat/completions", "s", null, "coder",
+        return event("r", route, served, status, attempts, ms, cost);
+    }
+
+    private static RequestEvent event(final String id, final String route, final String served,
+            final int status, final int attempts, final long ms, final Double cost) {
+        return new RequestEvent(id, Instant.EPOCH, "/v1/chat/completions", "s", null, "coder",
                 "ollama", served, "ab", route, false, false, null, Duration.ofMillis(ms), null,
                 status, status == 200 ? null : "server_error", attempts, cost, null);
     }
@@ -368,9 +373,15 @@ class AbStrategyTest {
     }
 
     private static RequestEvent rated(final String id, final String arm, final String model) {
-        return new RequestEvent(id, Instant.EPOCH, "/v1/chat/completions", "s", null, "coder",
-                "ollama", model, "ab", "ab:" + arm + " " + model + " (bucket 5)", false, false,
-                null, Duration.ofMillis(100), null, 200, null, 1, null, null);
+        return ratedAt(id, arm, model, 0);
+    }
+
+    private static RequestEvent ratedAt(final String id, final String arm, final String model,
+            final long arrivedMs) {
+        return new RequestEvent(id, Instant.ofEpochMilli(arrivedMs), "/v1/chat/completions",
+                "s", null, "coder", "ollama", model, "ab", "ab:" + arm + " " + model
+                + " (bucket 5)", false, false, null, Duration.ofMillis(100), null, 200, null, 1,
+                null, null);
     }
 
     @Test
@@ -550,10 +561,13 @@ class AbStrategyTest {
         for (int i = 0; i < 4; i++) {
             ab.onRequest(rated("l" + i, "live", "lodestar-coder:v1"));
         }
-        ab.onRequest(event("ab:candidate lodestar-coder:v2 (bucket 1)", "gpt-4o", 500, 2, 900,
-                0.002));
-        ab.onRequest(event("ab:candidate lodestar-coder:v2 (bucket 1)", "lodestar-coder:v2",
-                200, 1, 300, 0.001));
+        ab.onRequest(event("c0", "ab:candidate lodestar-coder:v2 (bucket 1)", "gpt-4o", 500, 2,
+                900, 0.002));
+        ab.onRequest(event("c1", "ab:candidate lodestar-coder:v2 (bucket 1)",
+                "lodestar-coder:v2", 200, 1, 300, 0.001));
+        // a batch stored twice (a commit whose acknowledgement was lost) counts once
+        ab.onRequest(event("c1", "ab:candidate lodestar-coder:v2 (bucket 1)",
+                "lodestar-coder:v2", 200, 1, 300, 0.001));
         store.feedback("l0", 1, "test");
         store.feedback("l1", -1, "test");
         final Map<String, Map<String, Map<String, Object>>> before = ab.report();
@@ -567,9 +581,10 @@ class AbStrategyTest {
         assertThat(feedback(after.get("coder"), "live")).containsEntry("count", 2L)
                 .containsEntry("positive", 1L);
         final Map<String, Object> candidate = after.get("coder").get("candidate");
+        assertThat(before.get("coder").get("candidate")).containsEntry("requests", 3L);
         assertThat(candidate).containsEntry("requests", 2L).containsEntry("errors", 1L)
                 .containsEntry("escalations", 1L).containsEntry("model", "lodestar-coder:v2");
-        assertLatency(candidate, before.get("coder").get("candidate"));
+        assertLatency(candidate);
         assertThat((Double) candidate.get("costUsdTotal")).isCloseTo(0.003, within(1e-12));
         assertThat(after.get("coder").get(AbStrategy.DIFFERENCE)).isNotNull();
 
@@ -585,13 +600,12 @@ class AbStrategyTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static void assertLatency(final Map<String, Object> after,
-            final Map<String, Object> before) {
+    private static void assertLatency(final Map<String, Object> after) {
         final Map<String, Double> now = (Map<String, Double>) after.get("latencyMs");
-        final Map<String, Double> then = (Map<String, Double>) before.get("latencyMs");
+        // 900 and 300 ms: sd 424.26, half width 1.96 * 424.26 / sqrt(2) = 588.0
         assertThat(now.get("value")).isCloseTo(600.0, within(1e-9));
-        assertThat(now.get("low")).isCloseTo(then.get("low"), within(1e-6));
-        assertThat(now.get("high")).isCloseTo(then.get("high"), within(1e-6));
+        assertThat(now.get("low")).isCloseTo(600 - 588.0, within(0.1));
+        assertThat(now.get("high")).isCloseTo(600 + 588.0, within(0.1));
     }
 
     @Test
@@ -692,6 +706,33 @@ class AbStrategyTest {
         } catch (final Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    @Test
+    void anArmBackOnAModelItSentToBeforeReportsThatModelAgain() throws Exception {
+        ab.onRequest(ratedAt("a1", "live", "lodestar-coder:v1", 1000));
+        ab.onRequest(ratedAt("b1", "live", "lodestar-coder:v2", 2000));
+        // a late event of v1 (it arrived before v2's) does not take v2's place
+        ab.onRequest(ratedAt("a0", "live", "lodestar-coder:v1", 1500));
+        assertThat(ab.report().get("coder").get("live")).containsEntry("model",
+                "lodestar-coder:v2");
+        // a rollback: v1 again, arrived after v2's request
+        ab.onRequest(ratedAt("a2", "live", "lodestar-coder:v1", 3000));
+        assertThat(ab.report().get("coder").get("live")).containsEntry("model",
+                "lodestar-coder:v1").containsEntry("requests", 3L);
+        ab.deactivate();
+        ab = loaded(new AbStrategy(registry, store));
+        assertThat(ab.report().get("coder").get("live")).containsEntry("model",
+                "lodestar-coder:v1").containsEntry("requests", 3L);
+    }
+
+    @Test
+    void aStoppedExperimentDoesNotFallBackToTheCandidate() throws Exception {
+        ab.stop("coder", "test");
+        final RouteDecision decision = ab.route(context(sessionIn(true, 50), Map.of("live",
+                "lodestar-coder:v1", "candidate", "lodestar-coder:v2", "fallback",
+                "lodestar-coder:v2,openai/gpt-4o"), V1, V2, BIG));
+        assertThat(decision.candidates()).containsExactly(V1, BIG);
     }
 
     @SuppressWarnings("unchecked")

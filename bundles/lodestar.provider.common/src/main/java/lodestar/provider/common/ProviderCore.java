@@ -115,7 +115,8 @@ public final class ProviderCore<S extends ProviderSettings> {
     /**
      * Registers the provider service (with exactly the provider id and the dialect as service
      * properties) and the health probe, and starts probing. On failure (e.g. the bundle is
-     * stopping, so DS will not deactivate) the client is stopped before the error is rethrown.
+     * stopping, so DS will not deactivate) what was registered is unregistered and the client
+     * stopped before the error is rethrown.
      *
      * @param context the bundle context
      * @param provider the provider component
@@ -128,6 +129,10 @@ public final class ProviderCore<S extends ProviderSettings> {
             probe.start();
         } catch (final RuntimeException e) {
             active = false;
+            unregister(registration);
+            registration = null;
+            unregister(health);
+            health = null;
             HttpClients.stop(client, settings.id());
             throw e;
         }

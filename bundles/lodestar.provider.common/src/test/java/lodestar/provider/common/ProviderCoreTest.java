@@ -187,6 +187,19 @@ class ProviderCoreTest {
     }
 
     @Test
+    void aRegistrationRefusedHalfwayIsUndone() {
+        final ProviderCore<TestSettings> half = core(TestSettings.of("http://h", KEY));
+        core = null;
+        final RecordingContext context = new RecordingContext();
+        context.registrationsAllowed = 1;
+        assertThatThrownBy(() -> half.register(context.context(), provider()))
+                .hasMessage("bundle is stopping");
+        assertThat(context.calls).containsExactly(
+                "registerService " + ModelProvider.class.getName(), "unregister");
+        assertThat(half.client().isStopped()).isTrue();
+    }
+
+    @Test
     void aRefusedRegistrationStopsTheClient() {
         final ProviderCore<TestSettings> refused = core(TestSettings.of("http://h", KEY));
         core = null;

@@ -21,6 +21,9 @@ public final class RecordingContext {
     /** The properties of each registration and of each {@code setProperties}, in order. */
     public final List<Dictionary<?, ?>> properties =
             Collections.synchronizedList(new ArrayList<>());
+    /** How many registrations succeed before the next throws (the bundle stops meanwhile). */
+    public volatile int registrationsAllowed = Integer.MAX_VALUE;
+    private int registrations;
 
     /**
      * The context.
@@ -44,6 +47,11 @@ public final class RecordingContext {
         return (BundleContext) Proxy.newProxyInstance(loader,
                 new Class<?>[] {BundleContext.class}, (proxy, method, args) -> {
                     if ("registerService".equals(method.getName())) {
+                        synchronized (this) {
+                            if (registrations++ >= registrationsAllowed) {
+                                throw new IllegalStateException("bundle is stopping");
+                            }
+                        }
                         calls.add("registerService " + ((Class<?>) args[0]).getName());
                         properties.add((Dictionary<?, ?>) args[2]);
                         return registration;
