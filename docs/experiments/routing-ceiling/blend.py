@@ -1,14 +1,9 @@
-import json, random, collections, sys
+import random, collections
 import numpy as np
-rows=[json.loads(l) for l in open(sys.argv[1] if len(sys.argv) > 1 else 'data/routing-eval/dev.jsonl')]
+from common import apgr, load
+rows, w, s, src = load()
 N=len(rows)
-w=np.array([r['weak_correct'] for r in rows],float); s=np.array([r['strong_correct'] for r in rows],float)
-src=np.array([r['source'] for r in rows]); subj=[r['source']+':'+r.get('subject','') for r in rows]
-def apgr(score, w, s):
-    o=np.argsort(-score, kind='stable'); w=w[o]; s=s[o]; n=len(w)
-    cs=np.concatenate([[0],np.cumsum(s)]); cw=np.concatenate([[0],np.cumsum(w)])
-    q=(cs + (cw[-1]-cw))/n
-    return np.trapezoid(q-w.mean(), dx=1/n)/(s.mean()-w.mean())
+subj=[r['source']+':'+r.get('subject','') for r in rows]
 out={}
 for seed in [7,99,1]:
     g=np.array([float(l.split()[1]) for l in open('scores-%d.txt'%seed)])

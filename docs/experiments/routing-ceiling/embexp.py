@@ -1,10 +1,9 @@
-import json, random, sys
+import random
 import numpy as np
 from scipy.optimize import minimize
-rows=[json.loads(l) for l in open(sys.argv[1] if len(sys.argv) > 1 else 'data/routing-eval/dev.jsonl')]
+from common import apgr, load
+rows, w, s, src = load()
 N=len(rows)
-w=np.array([r['weak_correct'] for r in rows],float); s=np.array([r['strong_correct'] for r in rows],float)
-src=np.array([r['source'] for r in rows])
 E=np.loadtxt('emb.txt'); E=np.hstack([E*4, np.ones((N,1))])
 need=((s==1)&(w==0)).astype(float); hurt=((s==0)&(w==1)).astype(float)
 def lr(X,y,l2):
@@ -12,11 +11,6 @@ def lr(X,y,l2):
         z=X@b; p=1/(1+np.exp(-z))
         return np.sum(np.logaddexp(0,z)-y*z)/len(y)+l2*b@b/2, X.T@(p-y)/len(y)+l2*b
     return minimize(f,np.zeros(X.shape[1]),jac=True,method='L-BFGS-B').x
-def apgr(score, w, s):
-    o=np.argsort(-score, kind='stable'); w=w[o]; s=s[o]; n=len(w)
-    cs=np.concatenate([[0],np.cumsum(s)]); cw=np.concatenate([[0],np.cumsum(w)])
-    q=(cs + (cw[-1]-cw))/n
-    return np.trapezoid(q-w.mean(), dx=1/n)/(s.mean()-w.mean())
 out={}
 for seed in [7,99,1]:
     g=np.array([float(l.split()[1]) for l in open('scores-%d.txt'%seed)])
