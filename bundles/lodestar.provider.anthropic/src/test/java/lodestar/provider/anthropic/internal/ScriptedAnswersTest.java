@@ -6,9 +6,7 @@ import static lodestar.provider.anthropic.internal.Fixtures.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import lodestar.api.provider.CallOptions;
-import lodestar.api.provider.ChatCall;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ProviderFailure;
 import lodestar.provider.common.Recorder;
@@ -88,28 +86,5 @@ class ScriptedAnswersTest {
                 "{\"error\":{\"type\":\"api_error\",\"message\":\"boom\"}}");
         assertThat(error.kind()).isEqualTo(FailureKind.SERVER_ERROR);
         assertThat(error.message()).isEqualTo("boom");
-    }
-
-    @Test
-    void cancelFreesAStalledStream() throws Exception {
-        try (ScriptedServer server = new ScriptedServer(200, "text/event-stream",
-                List.of(START, TEXT), true)) {
-            final AnthropicProvider provider = provider(properties(server.origin()));
-            try {
-                final Recorder recorder = new Recorder();
-                final ChatCall call = provider.chat(request("m", "hi", true),
-                        CallOptions.of("r"), recorder);
-                assertThat(recorder.firstOutput.await(5, TimeUnit.SECONDS)).isTrue();
-                call.cancel();
-                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (provider.callsInFlight() > 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
-                assertThat(provider.callsInFlight()).isZero();
-                assertThat(recorder.terminals.get()).isZero();
-            } finally {
-                provider.deactivate();
-            }
-        }
     }
 }
