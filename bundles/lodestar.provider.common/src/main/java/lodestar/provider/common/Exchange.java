@@ -205,7 +205,10 @@ public abstract class Exchange<S extends ProviderSettings> implements ChatCall,
     }
 
     /**
-     * Calls a non-terminal listener method unless the call is finished.
+     * Calls a non-terminal listener method unless the call is finished, and records that output
+     * reached the listener: under the listener lock, so a failure ending the call at the same
+     * time reports {@code outputStarted} exactly as the listener saw it (the router must not
+     * fail over once the client has output).
      *
      * @param action the listener call
      * @return {@code false} when the call was already finished
@@ -215,6 +218,7 @@ public abstract class Exchange<S extends ProviderSettings> implements ChatCall,
             if (finished.get()) {
                 return false;
             }
+            outputStarted = true;
             invoke(action);
             return true;
         }
@@ -247,8 +251,10 @@ public abstract class Exchange<S extends ProviderSettings> implements ChatCall,
      * @param message the message (made safe here)
      */
     public final void fail(final FailureKind kind, final int status, final String message) {
-        fail(new ProviderFailure(kind, status, redactor.sanitize(message, settings.apiKey()),
-                null, outputStarted));
+        final String safe = redactor.sanitize(message, settings.apiKey());
+        // outputStarted is read when the failure is delivered, under the listener lock, after
+        // any delivery in progress
+        end(() -> error(new ProviderFailure(kind, status, safe, null, outputStarted)), true);
     }
 
     private void end(final Runnable terminal, final boolean abort) {

@@ -97,7 +97,6 @@ final class ChatExchange extends Exchange<Settings> {
         }
         final ChatResponse response = ResponseTranslator.toResponse(mapper, tree, created);
         if (deliver(() -> listener.onResponse(response))) {
-            markOutputStarted();
             finish(() -> listener.onComplete(response.usage()));
         }
     }
@@ -127,7 +126,6 @@ final class ChatExchange extends Exchange<Settings> {
             if (!deliver(() -> listener.onChunk(chunk))) {
                 return false;
             }
-            markOutputStarted();
         }
         if (translator.done()) {
             final Usage last = translator.usage();

@@ -48,7 +48,6 @@ final class ForwardExchange extends Exchange<Settings> {
         if (!deliver(() -> listener.onStart(contentType))) {
             return;
         }
-        markOutputStarted();
         if (stream && isEventStream(contentType)) {
             events = new SseReader();
         } else {

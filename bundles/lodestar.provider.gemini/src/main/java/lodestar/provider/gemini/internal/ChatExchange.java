@@ -129,7 +129,6 @@ final class ChatExchange extends Exchange<Settings> {
         }
         final ChatResponse response = GeminiResponses.response(tree, model,
                 clock.instant().getEpochSecond(), callIds);
-        markOutputStarted();
         if (deliver(() -> listener.onResponse(response))) {
             finish(() -> listener.onComplete(response.usage()));
         }
@@ -162,7 +161,6 @@ final class ChatExchange extends Exchange<Settings> {
         }
         for (final ChatChunk chunk : chunks.onEvent(node)) {
             // marked first: a stop racing with this delivery must report output as started
-            markOutputStarted();
             if (!deliver(() -> listener.onChunk(chunk))) {
                 return false;
             }

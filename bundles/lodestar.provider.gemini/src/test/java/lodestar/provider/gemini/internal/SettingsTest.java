@@ -6,8 +6,6 @@ import static lodestar.provider.gemini.internal.Fixtures.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -15,22 +13,53 @@ import java.util.Map;
 import lodestar.api.provider.ModelInfo;
 import lodestar.provider.common.Configs;
 import lodestar.provider.common.InvalidConfigException;
+import lodestar.provider.common.ProviderSettings;
+import lodestar.provider.common.SettingsContract;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class SettingsTest {
+/** The dialect's own keys, defaults and model attributes; the shared parts in the contract. */
+class SettingsTest extends SettingsContract {
+
+    @Override
+    protected ProviderSettings parse(final Map<String, Object> props,
+            final Map<String, String> env) {
+        return Settings.parse(config(props), props, env::get);
+    }
+
+    @Override
+    protected Map<String, Object> validProperties() {
+        return props();
+    }
+
+    @Override
+    protected String dialect() {
+        return "gemini";
+    }
+
+    @Override
+    protected String key() {
+        return KEY;
+    }
+
+    @Override
+    protected String file() {
+        return FILE;
+    }
+
+    @Override
+    protected Map<String, String> extraHeaders(final ProviderSettings settings) {
+        return ((Settings) settings).extraHeaders();
+    }
+
 
     private static Map<String, Object> props() {
         return Fixtures.properties("https://api.example.com/v1/");
     }
 
     private static Settings parse(final Map<String, Object> props) {
-        return parse(props, Map.of());
+        return Settings.parse(config(props), props, k -> null);
     }
 
-    private static Settings parse(final Map<String, Object> props, final Map<String, String> env) {
-        return Settings.parse(config(props), props, env::get);
-    }
 
     private static InvalidConfigException invalid(final Map<String, Object> props) {
         try {
@@ -98,54 +127,6 @@ class SettingsTest {
     }
 
     @Test
-    void keysAreReadLiterallyOrFromTheEnvironment() {
-        final Map<String, Object> props = props();
-        assertThat(parse(props).apiKey()).isEqualTo(KEY);
-        assertThat(parse(props).keyHint()).isEqualTo(".apiKey in " + FILE);
-
-        props.put(".apiKey", "${env:MY_KEY}");
-        assertThat(parse(props, Map.of("MY_KEY", " AIza-from-env ")).apiKey())
-                .isEqualTo("AIza-from-env");
-        props.put(".apiKey", "$[env:MY_KEY]");
-        assertThat(parse(props, Map.of("MY_KEY", "sk-other")).apiKey()).isEqualTo("sk-other");
-
-        final Settings missing = parse(props);
-        assertThat(missing.hasKey()).isFalse();
-        assertThat(missing.keyHint()).isEqualTo("MY_KEY");
-        assertThat(parse(props, Map.of("MY_KEY", "  ")).hasKey()).isFalse();
-    }
-
-    @Test
-    void anEmptiedReferenceIsFoundInTheFile(@TempDir final Path dir) throws Exception {
-        final Path file = dir.resolve("lodestar.provider.gemini-gemini.cfg");
-        Files.writeString(file, "# comment\nid=gemini\n  .apiKey = ${env:GEMINI_API_KEY}\n");
-        final Map<String, Object> props = props();
-        props.put(".apiKey", "");
-        props.put(Settings.FILE_PROPERTY, file.toUri().toString());
-        final Settings settings = parse(props);
-        assertThat(settings.hasKey()).isFalse();
-        assertThat(settings.keyHint()).isEqualTo("GEMINI_API_KEY");
-    }
-
-    @Test
-    void toStringHidesTheKey() {
-        final Settings settings = parse(props());
-        assertThat(settings.toString()).doesNotContain(KEY).contains("apiKey=****");
-        final Map<String, Object> props = props();
-        props.remove(".apiKey");
-        assertThat(parse(props).toString()).contains("apiKey=none");
-    }
-
-    @Test
-    void extraHeadersAreParsed() {
-        final Map<String, Object> props = props();
-        props.put("extraHeaders", " HTTP-Referer: https://lodestar.dev ;X-Title:Lodestar; ");
-        assertThat(parse(props).extraHeaders()).containsExactly(
-                Map.entry("HTTP-Referer", "https://lodestar.dev"),
-                Map.entry("X-Title", "Lodestar"));
-    }
-
-    @Test
     void unknownKeysAndStrayMetadataAreWarnings() {
         final Map<String, Object> props = props();
         props.put("baseURL", "typo");
@@ -158,17 +139,6 @@ class SettingsTest {
                         + "extraHeaders, firstByteTimeoutMs, id, models, probeSeconds, "
                         + "totalTimeoutMs and model.<modelId>)",
                 "'model.gpt-9' describes a model that is not in 'models'; ignored");
-    }
-
-    @Test
-    void badUrlsAreRejected() {
-        for (final String url : List.of("ftp://x/v1", "not a url", "https:///v1",
-                "https://user:pw@host/v1", "https://host/v1?api-version=1", "relative/v1")) {
-            final Map<String, Object> props = props();
-            props.put("baseUrl", url);
-            assertThat(invalid(props).problems()).singleElement().asString()
-                    .startsWith("baseUrl");
-        }
     }
 
     @Test
@@ -214,29 +184,6 @@ class SettingsTest {
                 "extraHeaders must not set X-Goog-Api-Key (set by the provider or the HTTP "
                         + "client)",
                 "models: model id 'b c' contains white space");
-    }
-
-    @Test
-    void badKeysAreRejectedWithoutShowingThem() {
-        final Map<String, Object> props = props();
-        props.put(".apiKey", "${GEMINI_API_KEY}");
-        assertThat(invalid(props).problems()).containsExactly(
-                ".apiKey looks like an unresolved reference; use ${env:NAME} or $[env:NAME]");
-        props.put(".apiKey", "${env:1BAD}");
-        assertThat(invalid(props).problems()).containsExactly(
-                ".apiKey refers to an invalid environment variable name");
-        props.put(".apiKey", "sk-with space");
-        assertThat(invalid(props).problems()).containsExactly(
-                ".apiKey holds characters that cannot be sent in a header");
-        props.put(".apiKey", "${env:K}");
-        try {
-            parse(props, Map.of("K", "sk-a\nb"));
-            throw new AssertionError("accepted");
-        } catch (final InvalidConfigException e) {
-            assertThat(e.problems()).containsExactly(
-                    "the environment variable K holds characters that cannot be sent in a "
-                            + "header");
-        }
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import lodestar.api.chat.Usage;
 import lodestar.api.provider.ChatCall;
 import lodestar.api.provider.FailureKind;
@@ -75,9 +76,9 @@ abstract class Exchange implements ChatCall {
             final ScheduledExecutorService timers, final Duration totalTimeout) {
         try {
             final ScheduledFuture<?> scheduled = timers.schedule(() -> fail(
-                    new ProviderFailure(FailureKind.TIMEOUT, 0, "Ollama did not finish within the "
-                            + "total timeout of " + totalTimeout.toMillis() + " ms", null,
-                            outputStarted)), totalTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                    FailureKind.TIMEOUT, 0, "Ollama did not finish within the total timeout of "
+                            + totalTimeout.toMillis() + " ms"), totalTimeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
             timer = scheduled;
             final CompletableFuture<HttpResponse<InputStream>> sent = client.sendAsync(request,
                     HttpResponse.BodyHandlers.ofInputStream());
@@ -193,13 +194,21 @@ abstract class Exchange implements ChatCall {
      * @param failure the failure
      */
     final void fail(final ProviderFailure failure) {
+        fail(started -> failure);
+    }
+
+    /**
+     * Ends the call with a failure made under the listener lock, from whether output had
+     * started by then (a delivery in progress on another thread has finished).
+     */
+    private void fail(final Function<Boolean, ProviderFailure> failure) {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
         release(true);
         lock.lock();
         try {
-            notifyError(failure);
+            notifyError(failure.apply(outputStarted));
         } catch (final RuntimeException e) {
             LOG.warn("A listener of Ollama at {} failed in onError", baseUrl, e);
         } finally {
@@ -215,7 +224,7 @@ abstract class Exchange implements ChatCall {
      * @param message the message
      */
     final void fail(final FailureKind kind, final int status, final String message) {
-        fail(new ProviderFailure(kind, status, message, null, outputStarted));
+        fail(started -> new ProviderFailure(kind, status, message, null, started));
     }
 
     /** Ends the call because the provider stops: {@link FailureKind#CONNECTION}. */

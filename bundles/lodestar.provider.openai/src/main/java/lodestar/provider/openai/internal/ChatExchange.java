@@ -84,7 +84,6 @@ final class ChatExchange extends Exchange<Settings> {
         }
         final ChatResponse response = mapper.treeToValue(tree, ChatResponse.class);
         if (deliver(() -> listener.onResponse(response))) {
-            markOutputStarted();
             finish(() -> listener.onComplete(response.usage()));
         }
     }
@@ -121,7 +120,6 @@ final class ChatExchange extends Exchange<Settings> {
         if (!deliver(() -> listener.onChunk(chunk))) {
             return false;
         }
-        markOutputStarted();
         return true;
     }
 }
