@@ -219,6 +219,31 @@ final class AbStore {
     }
 
     /**
+     * The stored row of a request.
+     *
+     * @param requestId the request id
+     * @return the row (its rating not read), or {@code null} when none is stored
+     * @throws SQLException on a database error
+     */
+    Row find(final String requestId) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT request_id, "
+                        + "virtual_model, arm, target, at_ms, arrived_ms, error, escalated, "
+                        + "latency_ms, cost_usd FROM learning_ab_request WHERE request_id = ?")) {
+            query.setString(1, requestId);
+            try (ResultSet rs = query.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                final double cost = rs.getDouble(10);
+                return new Row(rs.getString(1), rs.getString(2), rs.getString(3),
+                        rs.getString(4), rs.getLong(5), rs.getLong(6), rs.getBoolean(7),
+                        rs.getBoolean(8), rs.getDouble(9), rs.wasNull() ? null : cost);
+            }
+        }
+    }
+
+    /**
      * What a restarted strategy reads back: the sums and the recent requests, with the ratings
      * of one and the same moment.
      *

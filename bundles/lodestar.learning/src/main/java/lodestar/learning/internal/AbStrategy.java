@@ -83,8 +83,6 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
     static final long RECENT_MAX_AGE_MS = TimeUnit.HOURS.toMillis(24);
     /** The most ratings kept that arrived before their request's event. */
     static final int EARLY_MAX = 10_000;
-    /** How long a rating waits for its request's event. */
-    static final long EARLY_MAX_AGE_MS = TimeUnit.MINUTES.toMillis(5);
     /** The most routed requests waiting to be stored; beyond it they are counted as dropped. */
     static final int UNSAVED_MAX = 100_000;
     /** How often the routed requests are stored. */
@@ -288,8 +286,11 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         }
     }
 
-    /** A rating that arrived before its request's event. */
-    private record Early(double rating, long atMs) {
+    /**
+     * A rating that arrived before its request's event: it waits for the event (the oldest of
+     * more than {@link #EARLY_MAX} are dropped, and count only after a restart).
+     */
+    private record Early(double rating) {
     }
 
     private final ModelRegistry registry;
@@ -765,7 +766,7 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
     /**
      * Remembers an A/B request for its rating, and counts a rating that arrived before it.
      * The oldest requests are forgotten beyond {@link #RECENT_MAX} or 24 h (a later rating of
-     * a forgotten request is ignored; the ratings it already had stay counted).
+     * a forgotten request finds its arm through its stored row).
      */
     private void remember(final String requestId, final Figures arm) {
         synchronized (recent) {
@@ -789,43 +790,77 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
 
     /**
      * A rating stored by {@link LearningStore#feedback}: counted in the arm that served the
-     * request, in place of its earlier rating. A rating of a request not (yet) seen waits up
-     * to 5 min for its event (request events are delivered asynchronously, so a fast client
-     * may rate before the event arrives); ratings of requests outside an experiment are so
-     * ignored.
+     * request, in place of its earlier rating. A request remembered in memory (the last 24 h,
+     * 100,000 at most) is found there; another through its stored row. A rating of a request
+     * not seen yet waits for its event (request events are delivered asynchronously, so a fast
+     * client may rate before the event arrives); ratings of requests outside an experiment so
+     * wait until more than {@link #EARLY_MAX} push them out.
      *
      * @param requestId the request id
+     * @param previous the rating it replaces in the database, {@code NaN} when none
      * @param rating -1..1
      */
-    void rated(final String requestId, final double rating) {
+    void rated(final String requestId, final double previous, final double rating) {
         synchronized (recent) {
-            final long now = clock.getAsLong();
-            expire(now);
-            final Served served = recent.get(requestId);
-            if (served == null) {
-                early.remove(requestId);
-                early.put(requestId, new Early(rating, now));
-                while (early.size() > EARLY_MAX) {
-                    final Iterator<Early> oldest = early.values().iterator();
-                    oldest.next();
-                    oldest.remove();
-                }
+            expire(clock.getAsLong());
+            if (rateRemembered(requestId, rating)) {
                 return;
             }
-            served.figures.addRating(served.rating, rating);
-            served.rating = rating;
         }
+        // not remembered (older than 24 h, beyond the 100,000 kept, or routed before a
+        // restart and not read back): its stored row names the arm; read on the rating's
+        // thread, never on the request path
+        AbStore.Row stored = null;
+        boolean read = false;
+        try {
+            stored = abStore.find(requestId);
+            read = true;
+        } catch (final SQLException | RuntimeException e) {
+            LOG.warn("A/B: cannot look up the rated request {}: {}", requestId, e.getMessage());
+        }
+        synchronized (recent) {
+            if (rateRemembered(requestId, rating)) {
+                return;
+            }
+            final Figures arm = stored == null ? null : figures.get(new Key(stored.model(),
+                    stored.arm(), stored.target()));
+            if (arm != null) {
+                arm.addRating(previous, rating);
+                return;
+            }
+            if (read && stored != null) {
+                // stored, but its arm's figures are gone (older than the retention)
+                return;
+            }
+            early.remove(requestId);
+            early.put(requestId, new Early(rating));
+            while (early.size() > EARLY_MAX) {
+                final Iterator<Early> oldest = early.values().iterator();
+                oldest.next();
+                oldest.remove();
+            }
+        }
+    }
+
+    /**
+     * Counts a rating of a remembered request in place of its earlier one; the caller holds
+     * {@link #recent}.
+     *
+     * @return whether the request is remembered
+     */
+    private boolean rateRemembered(final String requestId, final double rating) {
+        final Served served = recent.get(requestId);
+        if (served == null) {
+            return false;
+        }
+        served.figures.addRating(served.rating, rating);
+        served.rating = rating;
+        return true;
     }
 
     private void expire(final long now) {
         for (final Iterator<Served> i = recent.values().iterator(); i.hasNext();) {
             if (i.next().atMs > now - recentMaxAgeMs) {
-                break;
-            }
-            i.remove();
-        }
-        for (final Iterator<Early> i = early.values().iterator(); i.hasNext();) {
-            if (i.next().atMs() > now - EARLY_MAX_AGE_MS) {
                 break;
             }
             i.remove();

@@ -65,9 +65,10 @@ public final class LearningStore {
          * A request was rated (again: a later rating of the same request replaces it).
          *
          * @param requestId the request id (trimmed)
+         * @param previous the rating it replaced, {@code NaN} when it had none
          * @param rating -1..1
          */
-        void rated(String requestId, double rating);
+        void rated(String requestId, double previous, double rating);
     }
 
     private final DataSource dataSource;
@@ -249,6 +250,16 @@ public final class LearningStore {
             throw new IllegalArgumentException("rating must be between -1 and 1");
         }
         try (Connection connection = dataSource.getConnection()) {
+            double previous = Double.NaN;
+            try (PreparedStatement query = connection.prepareStatement(
+                    "SELECT rating FROM learning_feedback WHERE request_id = ?")) {
+                query.setString(1, requestId.trim());
+                try (ResultSet rows = query.executeQuery()) {
+                    if (rows.next()) {
+                        previous = rows.getDouble(1);
+                    }
+                }
+            }
             try (PreparedStatement merge = connection.prepareStatement("MERGE INTO "
                     + "learning_feedback (request_id, rating, source, updated_ms) KEY "
                     + "(request_id) VALUES (?, ?, ?, ?)")) {
@@ -258,7 +269,7 @@ public final class LearningStore {
                 merge.setLong(4, now());
                 merge.executeUpdate();
             }
-            rated(requestId.trim(), rating);
+            rated(requestId.trim(), previous, rating);
             try (PreparedStatement query = connection.prepareStatement(
                     "SELECT 1 FROM learning_exchange WHERE request_id = ?")) {
                 query.setString(1, requestId.trim());
@@ -287,10 +298,10 @@ public final class LearningStore {
         ratingListeners.remove(listener);
     }
 
-    private void rated(final String requestId, final double rating) {
+    private void rated(final String requestId, final double previous, final double rating) {
         for (final RatingListener listener : ratingListeners) {
             try {
-                listener.rated(requestId, rating);
+                listener.rated(requestId, previous, rating);
             } catch (final RuntimeException e) {
                 LOG.warn("A rating listener failed: {}", e.getMessage());
             }

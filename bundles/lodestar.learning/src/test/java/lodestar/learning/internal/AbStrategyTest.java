@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import lodestar.api.chat.ChatRequest;
 import lodestar.api.event.RequestEvent;
@@ -510,7 +511,7 @@ class AbStrategyTest {
     void anArmWithoutRatingsHasNoFeedbackDifference() {
         ab.onRequest(rated("l0", "live", "lodestar-coder:v1"));
         ab.onRequest(rated("c0", "candidate", "lodestar-coder:v2"));
-        ab.rated("c0", 1);
+        ab.rated("c0", Double.NaN, 1);
         final Map<String, Map<String, Object>> coder = ab.report().get("coder");
         assertThat(coder.get("difference")).containsEntry("meanRating", null)
                 .containsEntry("positiveRate", null);
@@ -519,41 +520,55 @@ class AbStrategyTest {
     }
 
     @Test
-    void aRatingMayArriveBeforeItsRequestAndOldRequestsAreForgotten() throws Exception {
+    void aRatingMayArriveBeforeItsRequestAndForgottenRequestsAreFoundWhereStored()
+            throws Exception {
         final AtomicLong now = new AtomicLong(1_000_000);
         ab.deactivate();
-        // at most 2 requests remembered, for 1 s
+        // at most 2 requests remembered in memory, for 1 s
         ab = loaded(new AbStrategy(registry, store, now::get, 2, 1000));
         // request events are delivered asynchronously: a fast client may rate first
-        ab.rated("early", 1);
+        ab.rated("early", Double.NaN, 1);
         ab.onRequest(rated("early", "live", "lodestar-coder:v1"));
         assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 1L);
-        // a rating waits at most 5 min for its request
-        ab.rated("late", 1);
-        now.addAndGet(AbStrategy.EARLY_MAX_AGE_MS + 1);
+        // a rating waits for its request as long as it takes
+        ab.rated("late", Double.NaN, 1);
+        now.addAndGet(TimeUnit.HOURS.toMillis(1));
         ab.onRequest(rated("late", "live", "lodestar-coder:v1"));
-        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 1L);
-        // beyond 2 requests the oldest is forgotten: its rating is ignored
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 2L);
+        // beyond 2 requests the oldest is no longer in memory: its stored row names its arm,
+        // and the rating replaces the one stored before
         ab.onRequest(rated("third", "live", "lodestar-coder:v1"));
         assertThat(ab.remembered()).isEqualTo(2);
-        ab.rated("early", -1);
-        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 1L)
-                .containsEntry("positive", 1L);
-        ab.rated("third", 1);
-        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 2L);
-        // after 1 s the requests are forgotten too
-        now.addAndGet(1001);
-        ab.rated("third", -1);
-        assertThat(ab.remembered()).isZero();
+        awaitStored();
+        ab.rated("early", 1, -1);
         assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 2L)
+                .containsEntry("positive", 1L);
+        ab.rated("third", Double.NaN, 1);
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 3L)
                 .containsEntry("positive", 2L);
-        // the ratings waiting for their request are bounded too
+        // after 1 s every request is out of memory, and still found
+        now.addAndGet(1001);
+        ab.rated("third", 1, -1);
+        assertThat(ab.remembered()).isZero();
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 3L)
+                .containsEntry("positive", 1L);
+        // the ratings waiting for their request are bounded: the oldest is dropped
         for (int i = 0; i <= AbStrategy.EARLY_MAX; i++) {
-            ab.rated("w" + i, 1);
+            ab.rated("w" + i, Double.NaN, 1);
         }
         ab.onRequest(rated("w0", "live", "lodestar-coder:v1"));
         ab.onRequest(rated("w1", "live", "lodestar-coder:v1"));
-        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 3L);
+        assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 4L);
+    }
+
+    /** Waits until the routed requests are stored (the writer runs every 0.5 s). */
+    private void awaitStored() throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (((Number) ab.storage().get("unsaved")).intValue() > 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(ab.storage()).containsEntry("unsaved", 0);
     }
 
     @Test
