@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.net.http.HttpClient;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -561,6 +563,32 @@ class AbStrategyTest {
         assertThat(feedback(ab.report().get("coder"), "live")).containsEntry("count", 4L);
     }
 
+    @Test
+    void aBatchTheDatabaseRefusesIsStoredLater() throws Exception {
+        rename("learning_ab_request", "learning_ab_request_away");
+        ab.onRequest(rated("x1", "live", "lodestar-coder:v1"));
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (((Number) ab.storage().get("saveFailures")).longValue() == 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(ab.storage()).containsEntry("unsaved", 1).containsEntry("dropped", 0L);
+        assertThat(((Number) ab.storage().get("saveFailures")).longValue()).isPositive();
+        ab.onRequest(rated("x2", "live", "lodestar-coder:v1"));
+        rename("learning_ab_request_away", "learning_ab_request");
+        awaitStored();
+        ab.deactivate();
+        ab = loaded(new AbStrategy(registry, store));
+        assertThat(ab.report().get("coder").get("live")).containsEntry("requests", 2L);
+    }
+
+    private void rename(final String from, final String to) throws Exception {
+        try (Connection connection = store.dataSource().getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("ALTER TABLE " + from + " RENAME TO " + to);
+        }
+    }
+
     /** Waits until the routed requests are stored (the writer runs every 0.5 s). */
     private void awaitStored() throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -675,10 +703,11 @@ class AbStrategyTest {
         // the state is stored: a restarted strategy routes the same way
         ab.stop("coder", "test");
         ab.deactivate();
-        ab = loaded(new AbStrategy(registry, store));
-        ab.refresh();
+        // (read when the strategy starts: in force from its first request, no refresh needed)
+        ab = new AbStrategy(registry, store);
         assertThat(ab.route(context(toCandidate, settings, V1, V2)).candidates())
                 .containsExactly(V1);
+        assertThat(ab.awaitLoaded()).isTrue();
 
         // over HTTP, with the actor recorded
         final LearningServlet servlet = new LearningServlet(store, registry,
