@@ -1,16 +1,44 @@
-import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
-import dev.langchain4j.data.segment.TextSegment;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.*; import java.io.*; import java.util.*;
-public class Emb { public static void main(String[] a) throws Exception {
-  var m = new AllMiniLmL6V2QuantizedEmbeddingModel(); var om = new ObjectMapper();
-  List<String> lines = Files.readAllLines(Path.of(a[0]));
-  long[] t = new long[lines.size()]; int i=0;
-  try (PrintWriter w = new PrintWriter(a[1])) {
-    for (String l : lines) { JsonNode n = om.readTree(l); String p = n.get("prompt").asText();
-      long s=System.nanoTime(); float[] v = m.embed(p).content().vector(); t[i++]=System.nanoTime()-s;
-      StringBuilder b = new StringBuilder(); for (float f : v) b.append(f).append(' '); w.println(b.toString().trim()); }
-  }
-  Arrays.sort(t); System.out.println("p50 ms " + t[t.length/2]/1e6 + " p99 ms " + t[t.length*99/100]/1e6);
-}}
+import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/** Embeds every prompt of a data file (one vector a line) and prints the time per prompt. */
+public final class Emb {
+
+    private Emb() {
+    }
+
+    /**
+     * Runs.
+     *
+     * @param args the data file and the output file
+     * @throws Exception when a file cannot be read or written
+     */
+    public static void main(final String[] args) throws Exception {
+        final AllMiniLmL6V2QuantizedEmbeddingModel model =
+                new AllMiniLmL6V2QuantizedEmbeddingModel();
+        final ObjectMapper json = new ObjectMapper();
+        final List<String> lines = Files.readAllLines(Path.of(args[0]));
+        final long[] nanos = new long[lines.size()];
+        try (PrintWriter out = new PrintWriter(args[1])) {
+            for (int i = 0; i < lines.size(); i++) {
+                final String prompt = json.readTree(lines.get(i)).get("prompt").asText();
+                final long start = System.nanoTime();
+                final float[] vector = model.embed(prompt).content().vector();
+                nanos[i] = System.nanoTime() - start;
+                final StringBuilder row = new StringBuilder();
+                for (final float x : vector) {
+                    row.append(row.length() == 0 ? "" : " ").append(x);
+                }
+                out.println(row);
+            }
+        }
+        Arrays.sort(nanos);
+        System.out.println("p50 ms " + nanos[nanos.length / 2] / 1e6 + " p99 ms "
+                + nanos[nanos.length * 99 / 100] / 1e6);
+    }
+}

@@ -13,7 +13,8 @@ for seed in [7,99,1]:
         for i in range(N):
             if i not in tes: st[subj[i]][0]+=s[i]-w[i]; st[subj[i]][1]+=1
         for i in te: a,c=st[subj[i]]; pri[i]=(a+0.15*5)/(c+5)
-    for name,sc in [('lr',g),('prior',pri)]+[('mix%.1f'%a,(1-a)*g+a*pri) for a in (0.2,0.3,0.5,0.7)]:
+    mixes = [('mix%.1f' % a, (1 - a) * g + a * pri) for a in (0.2, 0.3, 0.5, 0.7)]
+    for name, sc in [('lr', g), ('prior', pri)] + mixes:
         for S in ['mmlu','gsm8k','all']:
             m=np.ones(N,bool) if S=='all' else src==S
             out.setdefault((name,S),[]).append(apgr(sc[m],w[m],s[m]))
