@@ -2,23 +2,30 @@ package lodestar.provider.common;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import lodestar.api.health.HealthContributor;
 import lodestar.api.provider.CallOptions;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
+import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -46,6 +53,8 @@ public final class ProviderCore<S extends ProviderSettings> {
     public static final String DIALECT_PROPERTY = "lodestar.provider.dialect";
 
     private static final Logger LOG = LoggerFactory.getLogger(ProviderCore.class);
+    /** Added to a request's idle timeout so that the call's total deadline fires first. */
+    private static final long IDLE_MARGIN_MS = 1_000L;
 
     /**
      * Builds the upstream request of a call.
@@ -60,11 +69,11 @@ public final class ProviderCore<S extends ProviderSettings> {
          *
          * @param client the provider's HTTP client
          * @param settings the settings the call started with
-         * @param total the call's total timeout
-         * @return the request
+         * @param options the call's options (never {@code null})
+         * @return the request; its idle timeout is set by {@link #send}
          * @throws IllegalArgumentException when no valid request can be made (bad URL, header)
          */
-        Request create(HttpClient client, S settings, Duration total);
+        Request create(HttpClient client, S settings, CallOptions options);
     }
 
     private final String dialect;
@@ -246,7 +255,8 @@ public final class ProviderCore<S extends ProviderSettings> {
         final Duration total = HttpClients.positive(options.totalTimeout(), current.totalTimeout());
         final Request request;
         try {
-            request = factory.create(client, current, total);
+            request = factory.create(client, current, options)
+                    .idleTimeout(total.toMillis() + IDLE_MARGIN_MS, TimeUnit.MILLISECONDS);
         } catch (final IllegalArgumentException e) {
             failLater(call, FailureKind.BAD_REQUEST, "cannot build the upstream request: "
                     + e.getMessage());
@@ -278,6 +288,52 @@ public final class ProviderCore<S extends ProviderSettings> {
         } catch (final RuntimeException e) {
             later(() -> call.fail(UpstreamFailures.ofThrowable(e, current, false, redactor)));
         }
+    }
+
+    /**
+     * A JSON {@code POST}, its {@code Content-Type} and {@code Accept} (an event stream or JSON)
+     * set; the dialect adds its key and other headers.
+     *
+     * @param client the provider's HTTP client
+     * @param url the URL
+     * @param body the JSON body
+     * @param stream whether the answer is streamed
+     * @return the request
+     * @throws IllegalArgumentException when the URL is invalid
+     */
+    public static Request jsonPost(final HttpClient client, final String url, final byte[] body,
+            final boolean stream) {
+        return client.newRequest(URI.create(url)).method(HttpMethod.POST)
+                .body(new BytesRequestContent("application/json", body))
+                .headers(headers -> headers.put(HttpHeader.CONTENT_TYPE, "application/json")
+                        .put(HttpHeader.ACCEPT, stream ? "text/event-stream"
+                                : "application/json"));
+    }
+
+    /**
+     * Adds the headers a client asked to forward, except those configured in
+     * {@code extraHeaders} (the configuration wins), those the dialect refuses and invalid ones
+     * (logged at debug level, made safe).
+     *
+     * @param headers the upstream request's headers
+     * @param current the settings of the call
+     * @param options the call's options
+     * @param refused whether a header (lower-case name) may not be forwarded
+     */
+    public void forward(final HttpFields.Mutable headers, final S current,
+            final CallOptions options, final Predicate<String> refused) {
+        options.forwardHeaders().forEach((name, value) -> {
+            if (HttpClients.isConfigured(current.extraHeaders(), name)
+                    || refused.test(name.toLowerCase(Locale.ROOT))) {
+                return;
+            }
+            if (Configs.isValidHeader(name, value)) {
+                headers.put(name, value);
+            } else {
+                LOG.debug("provider {}: forwarded header {} not sent: invalid name or value",
+                        current.id(), redactor.sanitize(name, current.apiKey()));
+            }
+        });
     }
 
     /**

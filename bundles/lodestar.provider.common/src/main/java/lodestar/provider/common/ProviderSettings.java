@@ -2,6 +2,7 @@ package lodestar.provider.common;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import lodestar.api.provider.ModelInfo;
 
 /** What the shared code reads from the validated settings of a provider instance. */
@@ -62,6 +63,13 @@ public interface ProviderSettings {
      * @return the timeout
      */
     Duration totalTimeout();
+
+    /**
+     * Headers added to every upstream request, in order.
+     *
+     * @return name to value
+     */
+    Map<String, String> extraHeaders();
 
     /**
      * The models this instance offers.

@@ -7,18 +7,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Dictionary;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import lodestar.api.health.HealthContributor;
 import lodestar.api.provider.CallOptions;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ModelProvider;
 import lodestar.api.provider.ProviderFailure;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,8 +35,8 @@ class ProviderCoreTest {
     private ProviderCore<TestSettings> core;
 
     private static ProviderCore.RequestFactory<TestSettings> post(final String path) {
-        return (client, settings, total) -> client.newRequest(URI.create(settings.baseUrl()
-                + path));
+        return (client, settings, options) -> ProviderCore.jsonPost(client,
+                settings.baseUrl() + path, "{}".getBytes(StandardCharsets.UTF_8), true);
     }
 
     private ProviderCore<TestSettings> core(final TestSettings settings) {
@@ -86,7 +91,7 @@ class ProviderCoreTest {
         final TestSettings settings = TestSettings.of("http://127.0.0.1:9", KEY);
         core(settings);
         final Collecting call = new Collecting(settings, false);
-        core.send(call, settings, null, (client, s, total) -> {
+        core.send(call, settings, null, (client, s, options) -> {
             throw new IllegalArgumentException("bad header");
         });
         final ProviderFailure failure = call.recorder.failure();
@@ -209,6 +214,46 @@ class ProviderCoreTest {
                 .hasMessage("bundle stopping");
         assertThat(client.isStopped()).isTrue();
         assertThat(refused.isAvailable()).isFalse();
+    }
+
+    @Test
+    void requestsArePostsOfJsonWithTheCallsDeadlineAsIdleTimeout() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(200, "application/json",
+                List.of("{}"), false)) {
+            final TestSettings settings = TestSettings.of(server.baseUrl(), KEY);
+            core(settings);
+            final AtomicReference<Request> made = new AtomicReference<>();
+            final Collecting call = new Collecting(settings, false);
+            core.send(call, settings, new CallOptions("r", null, Duration.ofSeconds(7), Map.of()),
+                    (client, s, options) -> {
+                        made.set(ProviderCore.jsonPost(client, s.baseUrl() + "/chat",
+                                "{}".getBytes(StandardCharsets.UTF_8), false));
+                        return made.get();
+                    });
+            call.recorder.failureOrUsage();
+            final Request request = made.get();
+            assertThat(request.getMethod()).isEqualTo("POST");
+            assertThat(request.getHeaders().get(HttpHeader.CONTENT_TYPE))
+                    .isEqualTo("application/json");
+            assertThat(request.getHeaders().get(HttpHeader.ACCEPT)).isEqualTo("application/json");
+            assertThat(request.getIdleTimeout()).isEqualTo(8_000);
+        }
+    }
+
+    @Test
+    void forwardedHeadersSkipConfiguredRefusedAndInvalidOnes() {
+        final TestSettings settings = TestSettings.of("http://h", KEY);
+        core(settings);
+        final Map<String, String> asked = new LinkedHashMap<>();
+        asked.put("X-Trace", "1");
+        asked.put("x-extra", "forwarded");
+        asked.put("X-Refused", "r");
+        asked.put("Bad Name", "v");
+        final HttpFields.Mutable headers = HttpFields.build();
+        core.forward(headers, settings, new CallOptions("r", null, null, asked),
+                name -> name.equals("x-refused"));
+        assertThat(headers.getFieldNamesCollection()).containsExactly("X-Trace");
+        assertThat(headers.get("X-Trace")).isEqualTo("1");
     }
 
     @Test

@@ -57,14 +57,6 @@ public abstract class SettingsContract {
      */
     protected abstract String file();
 
-    /**
-     * The extra headers of parsed settings.
-     *
-     * @param settings the settings
-     * @return name to value, in order
-     */
-    protected abstract Map<String, String> extraHeaders(ProviderSettings settings);
-
     private ProviderSettings parse(final Map<String, Object> props) {
         return parse(props, Map.of());
     }
@@ -127,7 +119,7 @@ public abstract class SettingsContract {
     void extraHeadersAreParsed() {
         final Map<String, Object> props = validProperties();
         props.put("extraHeaders", " X-Title: Lodestar ;X-Trace:on; ");
-        assertThat(extraHeaders(parse(props))).containsExactly(Map.entry("X-Title", "Lodestar"),
+        assertThat(parse(props).extraHeaders()).containsExactly(Map.entry("X-Title", "Lodestar"),
                 Map.entry("X-Trace", "on"));
     }
 

@@ -2,6 +2,7 @@ package lodestar.provider.common;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import lodestar.api.provider.ModelInfo;
 
 /** Settings of a provider under test: one model, 2 s to the first byte, 5 s in all. */
@@ -21,6 +22,11 @@ record TestSettings(String id, String baseUrl, String apiKey, String keyHint,
     @Override
     public Duration totalTimeout() {
         return Duration.ofSeconds(5);
+    }
+
+    @Override
+    public Map<String, String> extraHeaders() {
+        return Map.of("X-Extra", "configured");
     }
 
     @Override

@@ -2,16 +2,12 @@ package lodestar.provider.anthropic.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -26,15 +22,11 @@ import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
 import lodestar.provider.common.Configs;
-import lodestar.provider.common.HttpClients;
 import lodestar.provider.common.InvalidConfigException;
 import lodestar.provider.common.Probe;
 import lodestar.provider.common.ProviderCore;
-import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpMethod;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -62,7 +54,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The component registers its {@link ModelProvider} service itself, after a successful
  * activation, with exactly the service properties {@value ModelProvider#PROVIDER_ID} (the
- * provider id, which a configuration change may change) and {@value #DIALECT_PROPERTY}
+ * provider id, which a configuration change may change) and {@value ProviderCore#DIALECT_PROPERTY}
  * ({@value #DIALECT}): DS could only publish configuration properties, and the id has a
  * computed default.
  */
@@ -83,25 +75,11 @@ public final class AnthropicProvider implements ModelProvider {
     static final String BETA_HEADER = "anthropic-beta";
     /** The endpoints below {@code /v1/} that {@link #forward} accepts. */
     static final Set<String> FORWARD_ENDPOINTS = Set.of("messages", "messages/count_tokens");
-    /** Service property naming the dialect. */
-    static final String DIALECT_PROPERTY = ProviderCore.DIALECT_PROPERTY;
-    /** Most threads of the HTTP client (selector, reading answers, running listeners). */
-    static final int MAX_THREADS = HttpClients.MAX_THREADS;
-    /** Most connections to the upstream; further requests queue in the client. */
-    static final int MAX_CONNECTIONS = HttpClients.MAX_CONNECTIONS;
-    /** How long an unused pooled connection stays open. */
-    static final long IDLE_TIMEOUT_MS = HttpClients.IDLE_TIMEOUT_MS;
-    /** Sent as {@code User-Agent} unless a forwarded header replaces it. */
-    static final String USER_AGENT = HttpClients.USER_AGENT;
-    /** Message of calls ended because the provider stopped. */
-    static final String STOPPED = ProviderCore.STOPPED;
 
     private static final Logger LOG = LoggerFactory.getLogger(AnthropicProvider.class);
     private static final Pattern ENDPOINT = Pattern.compile(
             "([A-Za-z0-9_-]+(?:/[A-Za-z0-9_.-]+)*)(\\?[A-Za-z0-9_.=&%-]*)?");
     private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    /** Added to the per-request idle timeout so that the total deadline fires first. */
-    private static final long IDLE_MARGIN_MS = 1_000L;
 
     private final Function<String, String> env;
     private final Clock clock;
@@ -219,8 +197,8 @@ public final class AnthropicProvider implements ModelProvider {
                     + e.getOriginalMessage());
             return call;
         }
-        core.send(call, current, options, (client, settings, total) -> request(client, settings,
-                "messages", body, call.isStream(), total, options, false));
+        core.send(call, current, options, (client, settings, given) -> request(client, settings,
+                "messages", body, call.isStream(), given, false));
         return call;
     }
 
@@ -252,53 +230,34 @@ public final class AnthropicProvider implements ModelProvider {
             return call;
         }
         final String path = endpoint;
-        core.send(call, current, options, (client, settings, total) -> request(client, settings,
-                path, request.body(), call.isStream(), total, options, true));
+        core.send(call, current, options, (client, settings, given) -> request(client, settings,
+                path, request.body(), call.isStream(), given, true));
         return call;
     }
 
-    private static Request request(final HttpClient client, final Settings current,
-            final String endpoint, final byte[] body, final boolean stream, final Duration total,
-            final CallOptions given, final boolean forwarded) {
-        final CallOptions options = given == null ? CallOptions.of(null) : given;
-        final Request request = client.newRequest(URI.create(current.baseUrl() + "/v1/"
-                        + endpoint))
-                .method(HttpMethod.POST)
-                .idleTimeout(total.toMillis() + IDLE_MARGIN_MS, TimeUnit.MILLISECONDS)
-                .body(new BytesRequestContent("application/json", body));
+    private Request request(final HttpClient client, final Settings current,
+            final String endpoint, final byte[] body, final boolean stream,
+            final CallOptions options, final boolean forwarded) {
         final String clientVersion = options.forwardHeaders().get(VERSION_HEADER);
         final String version = forwarded && clientVersion != null
                 && VERSION.matcher(clientVersion.trim()).matches() ? clientVersion.trim()
                         : current.anthropicVersion();
         final String beta = beta(current, options.forwardHeaders().get(BETA_HEADER));
-        request.headers(headers -> {
-            headers.put(API_KEY_HEADER, current.apiKey());
-            headers.put(VERSION_HEADER, version);
-            headers.put(HttpHeader.CONTENT_TYPE, "application/json");
-            headers.put(HttpHeader.ACCEPT, stream ? "text/event-stream" : "application/json");
-            current.extraHeaders().forEach((name, value) -> {
-                if (!name.equalsIgnoreCase(BETA_HEADER)) {
-                    headers.put(name, value);
-                }
-            });
-            if (beta != null) {
-                headers.put(BETA_HEADER, beta);
-            }
-            options.forwardHeaders().forEach((name, value) -> {
-                if (HttpClients.isConfigured(current.extraHeaders(), name)
-                        || name.equalsIgnoreCase(BETA_HEADER)
-                        || Settings.isReservedHeader(name.toLowerCase(Locale.ROOT))) {
-                    return;
-                }
-                if (Configs.isValidHeader(name, value)) {
-                    headers.put(name, value);
-                } else {
-                    LOG.debug("provider {}: forwarded header {} not sent: invalid name or value",
-                            current.id(), Failures.sanitize(name, current.apiKey()));
-                }
-            });
-        });
-        return request;
+        return ProviderCore.jsonPost(client, current.baseUrl() + "/v1/" + endpoint, body, stream)
+                .headers(headers -> {
+                    headers.put(API_KEY_HEADER, current.apiKey());
+                    headers.put(VERSION_HEADER, version);
+                    current.extraHeaders().forEach((name, value) -> {
+                        if (!name.equalsIgnoreCase(BETA_HEADER)) {
+                            headers.put(name, value);
+                        }
+                    });
+                    if (beta != null) {
+                        headers.put(BETA_HEADER, beta);
+                    }
+                    core.forward(headers, current, options, name -> name.equalsIgnoreCase(
+                            BETA_HEADER) || Settings.isReservedHeader(name));
+                });
     }
 
     /** The configured and forwarded beta flags, each once, configured first; or null. */
@@ -322,9 +281,6 @@ public final class AnthropicProvider implements ModelProvider {
             }
         }
     }
-
-
-
 
     /**
      * The settings in force (for tests).

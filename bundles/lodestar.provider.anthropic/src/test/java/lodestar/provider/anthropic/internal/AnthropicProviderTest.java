@@ -22,6 +22,7 @@ import lodestar.api.provider.ChatCall;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.HttpClients;
 import lodestar.provider.common.Recorder;
 import lodestar.test.upstream.FakeUpstream;
 import lodestar.test.upstream.Fault;
@@ -384,7 +385,7 @@ class AnthropicProviderTest {
             assertThat(headers.get("X-Team")).isEqualTo("core");
             assertThat(headers.get("x-claude-code-session-id")).isEqualTo("s1");
             assertThat(headers).doesNotContainKey("X-Bad");
-            assertThat(headers.get("User-Agent")).isEqualTo(AnthropicProvider.USER_AGENT);
+            assertThat(headers.get("User-Agent")).isEqualTo(HttpClients.USER_AGENT);
         } finally {
             withHeaders.deactivate();
         }

@@ -46,11 +46,6 @@ class SettingsTest extends SettingsContract {
         return FILE;
     }
 
-    @Override
-    protected Map<String, String> extraHeaders(final ProviderSettings settings) {
-        return ((Settings) settings).extraHeaders();
-    }
-
 
     private static Map<String, Object> props() {
         return Fixtures.properties("https://api.example.com/");

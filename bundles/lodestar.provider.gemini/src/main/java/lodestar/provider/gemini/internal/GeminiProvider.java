@@ -2,14 +2,11 @@ package lodestar.provider.gemini.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,16 +23,11 @@ import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
 import lodestar.api.provider.ProviderFailure;
-import lodestar.provider.common.Configs;
-import lodestar.provider.common.HttpClients;
 import lodestar.provider.common.InvalidConfigException;
 import lodestar.provider.common.Probe;
 import lodestar.provider.common.ProviderCore;
-import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpMethod;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -62,7 +54,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The component registers its {@link ModelProvider} service itself, after a successful
  * activation, with exactly the service properties {@value ModelProvider#PROVIDER_ID} (the
- * provider id, which a configuration change may change) and {@value #DIALECT_PROPERTY}
+ * provider id, which a configuration change may change) and {@value ProviderCore#DIALECT_PROPERTY}
  * ({@value #DIALECT}): DS could only publish configuration properties, and the id has a
  * computed default.
  */
@@ -75,25 +67,11 @@ public final class GeminiProvider implements ModelProvider {
     static final String DIALECT = "gemini";
     /** The header that carries the API key. */
     static final String KEY_HEADER = "x-goog-api-key";
-    /** Service property naming the dialect. */
-    static final String DIALECT_PROPERTY = ProviderCore.DIALECT_PROPERTY;
-    /** Most threads of the HTTP client (selector, reading answers, running listeners). */
-    static final int MAX_THREADS = HttpClients.MAX_THREADS;
-    /** Most connections to the upstream; further requests queue in the client. */
-    static final int MAX_CONNECTIONS = HttpClients.MAX_CONNECTIONS;
-    /** How long an unused pooled connection stays open. */
-    static final long IDLE_TIMEOUT_MS = HttpClients.IDLE_TIMEOUT_MS;
-    /** Sent as {@code User-Agent} unless a forwarded header replaces it. */
-    static final String USER_AGENT = HttpClients.USER_AGENT;
-    /** Message of calls ended because the provider stopped. */
-    static final String STOPPED = ProviderCore.STOPPED;
 
     private static final Logger LOG = LoggerFactory.getLogger(GeminiProvider.class);
     /** A model id, or a resource name such as {@code models/x} or {@code tunedModels/x}. */
     private static final Pattern MODEL = Pattern.compile(
             "(?:(?:models|tunedModels)/)?[A-Za-z0-9][A-Za-z0-9._-]*");
-    /** Added to the per-request idle timeout so that the total deadline fires first. */
-    private static final long IDLE_MARGIN_MS = 1_000L;
 
     private final Function<String, String> env;
     private final Clock clock;
@@ -225,8 +203,8 @@ public final class GeminiProvider implements ModelProvider {
         final String resource = model.contains("/") ? model : "models/" + model;
         final String path = resource + (stream ? ":streamGenerateContent?alt=sse"
                 : ":generateContent");
-        core.send(call, current, options, (client, settings, total) -> request(client, settings,
-                path, body, stream, total, options));
+        core.send(call, current, options, (client, settings, given) -> request(client, settings,
+                path, body, stream, given));
         return call;
     }
 
@@ -270,38 +248,15 @@ public final class GeminiProvider implements ModelProvider {
         }
     }
 
-    private static Request request(final HttpClient client, final Settings current,
-            final String path, final byte[] body, final boolean stream, final Duration total,
-            final CallOptions given) {
-        final CallOptions options = given == null ? CallOptions.of(null) : given;
-        final Request request = client.newRequest(URI.create(current.baseUrl() + "/" + path))
-                .method(HttpMethod.POST)
-                .idleTimeout(total.toMillis() + IDLE_MARGIN_MS, TimeUnit.MILLISECONDS)
-                .body(new BytesRequestContent("application/json", body));
-        request.headers(headers -> {
-            headers.put(KEY_HEADER, current.apiKey());
-            headers.put(HttpHeader.CONTENT_TYPE, "application/json");
-            headers.put(HttpHeader.ACCEPT, stream ? "text/event-stream" : "application/json");
-            current.extraHeaders().forEach(headers::put);
-            options.forwardHeaders().forEach((name, value) -> {
-                if (HttpClients.isConfigured(current.extraHeaders(), name)
-                        || Settings.isReservedHeader(
-                        name.toLowerCase(Locale.ROOT))) {
-                    return;
-                }
-                if (Configs.isValidHeader(name, value)) {
-                    headers.put(name, value);
-                } else {
-                    LOG.debug("provider {}: forwarded header {} not sent: invalid name or value",
-                            current.id(), Failures.sanitize(name, current.apiKey()));
-                }
-            });
-        });
-        return request;
+    private Request request(final HttpClient client, final Settings current, final String path,
+            final byte[] body, final boolean stream, final CallOptions options) {
+        return ProviderCore.jsonPost(client, current.baseUrl() + "/" + path, body, stream)
+                .headers(headers -> {
+                    headers.put(KEY_HEADER, current.apiKey());
+                    current.extraHeaders().forEach(headers::put);
+                    core.forward(headers, current, options, Settings::isReservedHeader);
+                });
     }
-
-
-
 
     /**
      * The settings in force (for tests).

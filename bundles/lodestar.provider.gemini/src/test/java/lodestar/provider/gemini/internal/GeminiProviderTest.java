@@ -28,6 +28,7 @@ import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.HttpClients;
 import lodestar.provider.common.Recorder;
 import lodestar.test.upstream.FakeUpstream;
 import lodestar.test.upstream.Fault;
@@ -98,7 +99,7 @@ class GeminiProviderTest {
         assertThat(sent.headers()).doesNotContainKey("Authorization");
         assertThat(sent.headers().get("Content-Type")).isEqualTo("application/json");
         assertThat(sent.headers().get("Accept")).isEqualTo("application/json");
-        assertThat(sent.headers().get("User-Agent")).isEqualTo(GeminiProvider.USER_AGENT);
+        assertThat(sent.headers().get("User-Agent")).isEqualTo(HttpClients.USER_AGENT);
         final JsonNode body = sent.json();
         assertThat(body.at("/contents/0/role").asText()).isEqualTo("user");
         assertThat(body.at("/contents/0/parts/0/text").asText()).isEqualTo("hi there");

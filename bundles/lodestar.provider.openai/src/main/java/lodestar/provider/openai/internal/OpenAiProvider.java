@@ -2,14 +2,10 @@ package lodestar.provider.openai.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -22,16 +18,12 @@ import lodestar.api.provider.ForwardListener;
 import lodestar.api.provider.ForwardRequest;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ModelProvider;
-import lodestar.provider.common.Configs;
-import lodestar.provider.common.HttpClients;
 import lodestar.provider.common.InvalidConfigException;
 import lodestar.provider.common.Probe;
 import lodestar.provider.common.ProviderCore;
-import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpMethod;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -55,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The component registers its {@link ModelProvider} service itself, after a successful
  * activation, with exactly the service properties {@value ModelProvider#PROVIDER_ID} (the
- * provider id, which a configuration change may change) and {@value #DIALECT_PROPERTY}
+ * provider id, which a configuration change may change) and {@value ProviderCore#DIALECT_PROPERTY}
  * ({@value #DIALECT}): DS could only publish configuration properties, and the id has a
  * computed default.
  */
@@ -66,23 +58,9 @@ public final class OpenAiProvider implements ModelProvider {
 
     /** The wire dialect. */
     static final String DIALECT = "openai";
-    /** Service property naming the dialect. */
-    static final String DIALECT_PROPERTY = ProviderCore.DIALECT_PROPERTY;
-    /** Most threads of the HTTP client (selector, reading answers, running listeners). */
-    static final int MAX_THREADS = HttpClients.MAX_THREADS;
-    /** Most connections to the upstream; further requests queue in the client. */
-    static final int MAX_CONNECTIONS = HttpClients.MAX_CONNECTIONS;
-    /** How long an unused pooled connection stays open. */
-    static final long IDLE_TIMEOUT_MS = HttpClients.IDLE_TIMEOUT_MS;
-    /** Sent as {@code User-Agent} unless a forwarded header replaces it. */
-    static final String USER_AGENT = HttpClients.USER_AGENT;
-    /** Message of calls ended because the provider stopped. */
-    static final String STOPPED = ProviderCore.STOPPED;
 
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiProvider.class);
     private static final Pattern ENDPOINT = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*");
-    /** Added to the per-request idle timeout so that the total deadline fires first. */
-    private static final long IDLE_MARGIN_MS = 1_000L;
 
     private final Function<String, String> env;
     private final Clock clock;
@@ -195,8 +173,8 @@ public final class OpenAiProvider implements ModelProvider {
                     + e.getOriginalMessage());
             return call;
         }
-        core.send(call, current, options, (client, settings, total) -> request(client, settings,
-                "chat/completions", body, call.isStream(), total, options));
+        core.send(call, current, options, (client, settings, given) -> request(client, settings,
+                "chat/completions", body, call.isStream(), given));
         return call;
     }
 
@@ -218,43 +196,21 @@ public final class OpenAiProvider implements ModelProvider {
             return call;
         }
         final String path = endpoint;
-        core.send(call, current, options, (client, settings, total) -> request(client, settings,
-                path, request.body(), call.isStream(), total, options));
+        core.send(call, current, options, (client, settings, given) -> request(client, settings,
+                path, request.body(), call.isStream(), given));
         return call;
     }
 
-    private static Request request(final HttpClient client, final Settings current,
-            final String endpoint, final byte[] body, final boolean stream, final Duration total,
-            final CallOptions given) {
-        final CallOptions options = given == null ? CallOptions.of(null) : given;
-        final Request request = client.newRequest(URI.create(current.baseUrl() + "/" + endpoint))
-                .method(HttpMethod.POST)
-                .idleTimeout(total.toMillis() + IDLE_MARGIN_MS, TimeUnit.MILLISECONDS)
-                .body(new BytesRequestContent("application/json", body));
-        request.headers(headers -> {
-            headers.put(HttpHeader.AUTHORIZATION, "Bearer " + current.apiKey());
-            headers.put(HttpHeader.CONTENT_TYPE, "application/json");
-            headers.put(HttpHeader.ACCEPT, stream ? "text/event-stream" : "application/json");
-            current.extraHeaders().forEach(headers::put);
-            options.forwardHeaders().forEach((name, value) -> {
-                if (HttpClients.isConfigured(current.extraHeaders(), name)
-                        || Settings.isReservedHeader(
-                        name.toLowerCase(Locale.ROOT))) {
-                    return;
-                }
-                if (Configs.isValidHeader(name, value)) {
-                    headers.put(name, value);
-                } else {
-                    LOG.debug("provider {}: forwarded header {} not sent: invalid name or value",
-                            current.id(), Failures.sanitize(name, current.apiKey()));
-                }
-            });
-        });
-        return request;
+    private Request request(final HttpClient client, final Settings current,
+            final String endpoint, final byte[] body, final boolean stream,
+            final CallOptions options) {
+        return ProviderCore.jsonPost(client, current.baseUrl() + "/" + endpoint, body, stream)
+                .headers(headers -> {
+                    headers.put(HttpHeader.AUTHORIZATION, "Bearer " + current.apiKey());
+                    current.extraHeaders().forEach(headers::put);
+                    core.forward(headers, current, options, Settings::isReservedHeader);
+                });
     }
-
-
-
 
     /**
      * The settings in force (for tests).

@@ -21,6 +21,7 @@ import lodestar.api.provider.ChatCall;
 import lodestar.api.provider.FailureKind;
 import lodestar.api.provider.ModelInfo;
 import lodestar.api.provider.ProviderFailure;
+import lodestar.provider.common.HttpClients;
 import lodestar.provider.common.Recorder;
 import lodestar.test.upstream.FakeUpstream;
 import lodestar.test.upstream.Fault;
@@ -332,7 +333,7 @@ class OpenAiProviderTest {
             assertThat(headers.get("Authorization")).isEqualTo("Bearer " + KEY);
             assertThat(headers).doesNotContainKey("Accept-Encoding").doesNotContainKey("X-Bad")
                     .doesNotContainKey("Cookie");
-            assertThat(headers.get("User-Agent")).isEqualTo(OpenAiProvider.USER_AGENT);
+            assertThat(headers.get("User-Agent")).isEqualTo(HttpClients.USER_AGENT);
         } finally {
             withHeaders.deactivate();
         }
