@@ -22,6 +22,10 @@ final class AbStore {
     /** Requests of the A/B experiments are kept this long. */
     static final long RETENTION_MS = 90L * 24 * 60 * 60 * 1000;
 
+    /** The columns {@link #row} reads, in its order; the table's alias is {@code r}. */
+    private static final String ROW_COLUMNS = "r.request_id, r.virtual_model, r.arm, r.target, "
+            + "r.at_ms, r.arrived_ms, r.error, r.escalated, r.latency_ms, r.cost_usd";
+
     /**
      * One routed request.
      *
@@ -41,7 +45,7 @@ final class AbStore {
     }
 
     /**
-     * The sums of one arm while it sent to one model, in the order the arms first had traffic.
+     * The sums of one arm while it sent to one model.
      *
      * @param model the virtual model
      * @param arm the arm
@@ -87,6 +91,11 @@ final class AbStore {
      */
     record Experiment(String model, boolean running, Integer percent, long changedMs,
             String changedBy) {
+
+        /** @return {@code running} or {@code stopped}, as stored and reported */
+        String state() {
+            return running ? "running" : "stopped";
+        }
     }
 
     private final DataSource dataSource;
@@ -193,29 +202,31 @@ final class AbStore {
     private static List<Recent> recent(final Connection connection, final long sinceMs,
             final int limit) throws SQLException {
         final List<Recent> out = new ArrayList<>();
-        try (PreparedStatement query = connection.prepareStatement("SELECT r.request_id, "
-                        + "r.virtual_model, r.arm, r.target, r.at_ms, r.arrived_ms, r.error, "
-                        + "r.escalated, r.latency_ms, r.cost_usd, f.rating "
-                        + "FROM learning_ab_request r "
+        try (PreparedStatement query = connection.prepareStatement("SELECT " + ROW_COLUMNS
+                        + ", f.rating FROM learning_ab_request r "
                         + "LEFT JOIN learning_feedback f ON f.request_id = r.request_id "
                         + "WHERE r.at_ms > ? ORDER BY r.at_ms DESC LIMIT ?")) {
             query.setLong(1, sinceMs);
             query.setInt(2, limit);
             try (ResultSet rs = query.executeQuery()) {
                 while (rs.next()) {
-                    final double cost = rs.getDouble(10);
-                    final Double costUsd = rs.wasNull() ? null : cost;
+                    final Row row = row(rs);
                     final double value = rs.getDouble(11);
-                    final double rating = rs.wasNull() ? Double.NaN : value;
-                    out.add(new Recent(new Row(rs.getString(1), rs.getString(2),
-                            rs.getString(3), rs.getString(4), rs.getLong(5), rs.getLong(6),
-                            rs.getBoolean(7), rs.getBoolean(8), rs.getDouble(9), costUsd),
-                            rating));
+                    out.add(new Recent(row, rs.wasNull() ? Double.NaN : value));
                 }
             }
         }
         Collections.reverse(out);
         return out;
+    }
+
+    /** The request at the result's cursor, from its first columns ({@link #ROW_COLUMNS}). */
+    private static Row row(final ResultSet rs) throws SQLException {
+        final double cost = rs.getDouble(10);
+        final Double costUsd = rs.wasNull() ? null : cost;
+        return new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                rs.getLong(5), rs.getLong(6), rs.getBoolean(7), rs.getBoolean(8),
+                rs.getDouble(9), costUsd);
     }
 
     /**
@@ -227,18 +238,14 @@ final class AbStore {
      */
     Row find(final String requestId) throws SQLException {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement query = connection.prepareStatement("SELECT request_id, "
-                        + "virtual_model, arm, target, at_ms, arrived_ms, error, escalated, "
-                        + "latency_ms, cost_usd FROM learning_ab_request WHERE request_id = ?")) {
+                PreparedStatement query = connection.prepareStatement("SELECT " + ROW_COLUMNS
+                        + " FROM learning_ab_request r WHERE r.request_id = ?")) {
             query.setString(1, requestId);
             try (ResultSet rs = query.executeQuery()) {
                 if (!rs.next()) {
                     return null;
                 }
-                final double cost = rs.getDouble(10);
-                return new Row(rs.getString(1), rs.getString(2), rs.getString(3),
-                        rs.getString(4), rs.getLong(5), rs.getLong(6), rs.getBoolean(7),
-                        rs.getBoolean(8), rs.getDouble(9), rs.wasNull() ? null : cost);
+                return row(rs);
             }
         }
     }
@@ -311,7 +318,7 @@ final class AbStore {
                         + "learning_experiment (virtual_model, state, candidate_percent, "
                         + "changed_ms, changed_by) KEY (virtual_model) VALUES (?, ?, ?, ?, ?)")) {
             merge.setString(1, experiment.model());
-            merge.setString(2, experiment.running() ? "running" : "stopped");
+            merge.setString(2, experiment.state());
             if (experiment.percent() == null) {
                 merge.setNull(3, Types.INTEGER);
             } else {

@@ -320,6 +320,8 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
     /** Whether the stored figures were read back; guarded by {@link #recent}. */
     private boolean loaded;
     private volatile Map<String, AbStore.Experiment> experiments = Map.of();
+    /** Whether {@link #experiments} was read from the database. */
+    private volatile boolean experimentsRead;
     /** Counted down once the stored figures were read back. */
     private final CountDownLatch ready = new CountDownLatch(1);
     /** Per virtual model and arm, its current model and since when; guarded by {@link #recent}. */
@@ -447,10 +449,7 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         for (final Iterator<Map.Entry<String, Early>> i = early.entrySet().iterator();
                 i.hasNext();) {
             final Map.Entry<String, Early> e = i.next();
-            final Served served = recent.get(e.getKey());
-            if (served != null) {
-                served.figures.addRating(served.rating, e.getValue().rating());
-                served.rating = e.getValue().rating();
+            if (rateRemembered(e.getKey(), e.getValue().rating())) {
                 i.remove();
             }
         }
@@ -539,13 +538,19 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         } catch (final SQLException | RuntimeException e) {
             LOG.debug("A/B: cannot read the registry: {}", e.getMessage());
         }
-        readExperiments();
+        if (!experimentsRead) {
+            readExperiments();
+        }
     }
 
-    /** Reads the experiments' states; on failure the last ones read stay in force. */
+    /**
+     * Reads the experiments' states: when the strategy starts, and again at each refresh until
+     * that succeeded once (afterwards they change only through {@link #set}).
+     */
     private synchronized void readExperiments() {
         try {
             experiments = Map.copyOf(abStore.experiments());
+            experimentsRead = true;
         } catch (final SQLException | RuntimeException e) {
             LOG.warn("A/B: cannot read the experiments' states (the last read stay in force): "
                     + "{}", e.getMessage());
@@ -588,9 +593,11 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
     private synchronized AbStore.Experiment set(final AbStore.Experiment experiment)
             throws SQLException {
         abStore.set(experiment);
-        experiments = Map.copyOf(abStore.experiments());
-        LOG.info("A/B: experiment {} {}{} by {}", experiment.model(), experiment.running()
-                ? "running" : "stopped", experiment.percent() == null ? ""
+        final Map<String, AbStore.Experiment> next = new HashMap<>(experiments);
+        next.put(experiment.model(), experiment);
+        experiments = Map.copyOf(next);
+        LOG.info("A/B: experiment {} {}{} by {}", experiment.model(),
+                experiment.state(), experiment.percent() == null ? ""
                 : " at " + experiment.percent() + "%", experiment.changedBy());
         return experiment;
     }
@@ -621,7 +628,7 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         for (final String name : names) {
             final AbStore.Experiment e = set.get(name);
             final Map<String, Object> row = new LinkedHashMap<>();
-            row.put("state", e == null || e.running() ? "running" : "stopped");
+            row.put("state", e == null ? "running" : e.state());
             row.put("candidatePercent", e == null ? null : e.percent());
             row.put("changedAt", e == null ? null
                     : Instant.ofEpochMilli(e.changedMs()).toString());
@@ -782,8 +789,7 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
             }
             final Early waiting = early.remove(requestId);
             if (waiting != null) {
-                arm.addRating(Double.NaN, waiting.rating());
-                served.rating = waiting.rating();
+                rateRemembered(requestId, waiting.rating());
             }
         }
     }
@@ -811,10 +817,8 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         // restart and not read back): its stored row names the arm; read on the rating's
         // thread, never on the request path
         AbStore.Row stored = null;
-        boolean read = false;
         try {
             stored = abStore.find(requestId);
-            read = true;
         } catch (final SQLException | RuntimeException e) {
             LOG.warn("A/B: cannot look up the rated request {}: {}", requestId, e.getMessage());
         }
@@ -822,14 +826,13 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
             if (rateRemembered(requestId, rating)) {
                 return;
             }
-            final Figures arm = stored == null ? null : figures.get(new Key(stored.model(),
-                    stored.arm(), stored.target()));
-            if (arm != null) {
-                arm.addRating(previous, rating);
-                return;
-            }
-            if (read && stored != null) {
-                // stored, but its arm's figures are gone (older than the retention)
+            if (stored != null) {
+                // its arm's figures are gone only when older than the retention
+                final Figures arm = figures.get(new Key(stored.model(), stored.arm(),
+                        stored.target()));
+                if (arm != null) {
+                    arm.addRating(previous, rating);
+                }
                 return;
             }
             early.remove(requestId);
@@ -1043,7 +1046,7 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
             throw new IllegalArgumentException("usage: ab start MODEL [PERCENT] | ab stop MODEL");
         }
         return String.format(Locale.ROOT, "experiment %s: %s%s%s%n", e.model(),
-                e.running() ? "running" : "stopped", e.percent() == null
+                e.state(), e.percent() == null
                 ? (e.running() ? " (candidate share as configured)" : "")
                 : " (candidate " + e.percent() + "% of sessions)",
                 routed.contains(e.model()) ? "" : "; no request routed by ab for this virtual "
@@ -1144,8 +1147,7 @@ public final class AbStrategy implements RoutingStrategy, RequestListener {
         if (name == null || name.isBlank()) {
             return Optional.empty();
         }
-        return available.stream().filter(m -> name.equals(m.qualifiedName())
-                || name.equals(m.id())).findFirst();
+        return available.stream().filter(m -> isNamed(m, name)).findFirst();
     }
 
     /**

@@ -52,18 +52,6 @@ final class Checks {
     private volatile List<String> prefix;
 
     /**
-     * A judge.
-     *
-     * @param commands language to command template
-     * @param testTimeout the wall-clock limit of a test program
-     * @param maxOutputChars the output kept of a test program
-     */
-    Checks(final Map<String, String> commands, final Duration testTimeout,
-            final int maxOutputChars) {
-        this(commands, testTimeout, maxOutputChars, "off");
-    }
-
-    /**
      * A judge that may take the network away from the test programs.
      *
      * @param commands language to command template

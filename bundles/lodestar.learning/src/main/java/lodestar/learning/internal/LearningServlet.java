@@ -226,7 +226,7 @@ public final class LearningServlet extends HttpServlet {
                 : ab.stop(model, actor(body, who));
         final Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", e.model());
-        out.put("state", e.running() ? "running" : "stopped");
+        out.put("state", e.state());
         out.put("candidatePercent", e.percent());
         out.put("changedAt", Instant.ofEpochMilli(e.changedMs()).toString());
         out.put("changedBy", e.changedBy());

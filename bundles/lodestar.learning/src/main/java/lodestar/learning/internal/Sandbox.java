@@ -57,24 +57,6 @@ final class Sandbox {
     }
 
     /**
-     * Writes a program into a fresh temporary folder and runs it.
-     *
-     * @param template the command template, split at spaces, {@code {file}} and {@code {dir}}
-     *     replaced
-     * @param fileName the program file's name
-     * @param program the program text
-     * @param timeout the wall-clock limit
-     * @param maxChars the output kept
-     * @return the outcome
-     * @throws IOException when the folder cannot be written or the command cannot start
-     * @throws InterruptedException when interrupted (the process tree is killed first)
-     */
-    static Outcome run(final String template, final String fileName, final String program,
-            final Duration timeout, final int maxChars) throws IOException, InterruptedException {
-        return run(List.of(), template, fileName, program, timeout, maxChars);
-    }
-
-    /**
      * Whether {@link #NO_NETWORK} works on this machine: runs {@code true} under it.
      *
      * @return whether a program can be run without network

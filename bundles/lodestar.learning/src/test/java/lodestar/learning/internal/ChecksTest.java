@@ -24,7 +24,7 @@ class ChecksTest {
     Path dir;
 
     private final Checks checks = new Checks(Checks.commands("sh=sh {file}, java=" + JAVA
-            + " {file},broken="), Duration.ofSeconds(2), 200);
+            + " {file},broken="), Duration.ofSeconds(2), 200, "off");
 
     private static EvalSet.Check check(final String type, final String value,
             final boolean ignoreCase) {

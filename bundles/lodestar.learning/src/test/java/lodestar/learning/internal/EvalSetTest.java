@@ -118,7 +118,7 @@ class EvalSetTest {
         final boolean python = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
                 .anyMatch(p -> Files.isExecutable(Path.of(p, "python3")));
         final Checks checks = new Checks(Checks.commands("python=python3 {file},sh=sh {file}"),
-                Duration.ofSeconds(20), 2000);
+                Duration.ofSeconds(20), 2000, "off");
         int run = 0;
         for (final EvalSet.Item item : EvalSet.load(Path.of("docs/benchmark/coding.jsonl"))
                 .items()) {
